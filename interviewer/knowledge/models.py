@@ -1,0 +1,95 @@
+"""Question records: the unit of the knowledge base.
+
+`Question` is read from outside (YAML files, parsed markdown), so it is a strict pydantic
+model. A curated question carries a rubric (key points, misconceptions); a question parsed
+from someone's markdown has only question + reference, and is graded in generic mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+
+
+def topic_slug(topic: str) -> str:
+    """'Loss Functions & Optimization' -> 'loss-functions-optimization'."""
+    return re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ID_PATTERN)
+    topic: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    reference: str = Field(min_length=1)
+    key_points: list[str] = Field(default_factory=list, max_length=6)
+    misconceptions: list[str] = Field(default_factory=list, max_length=3)
+    difficulty: int = Field(default=2, ge=1, le=3)
+    symbols: list[str] = Field(default_factory=list)
+    follow_ups: list[str] = Field(default_factory=list, max_length=3)
+    errata: list[str] = Field(default_factory=list)
+
+    @field_validator("question", "reference", "topic")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be empty")
+        return v
+
+    @field_validator("key_points", "misconceptions", "follow_ups", "symbols", "errata")
+    @classmethod
+    def _no_blank_items(cls, items: list[str]) -> list[str]:
+        cleaned = [s.strip() for s in items]
+        if any(not s for s in cleaned):
+            raise ValueError("list items must not be empty")
+        return cleaned
+
+    @property
+    def curated(self) -> bool:
+        return bool(self.key_points)
+
+    @property
+    def topic_slug(self) -> str:
+        return topic_slug(self.topic)
+
+    def content_hash(self) -> str:
+        """A hash of everything that defines the question; it changes when any field does."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class CuratedQuestion(Question):
+    """A question of our own knowledge base: the rubric is mandatory."""
+
+    key_points: list[str] = Field(min_length=2, max_length=6)
+    misconceptions: list[str] = Field(min_length=1, max_length=3)
+    follow_ups: list[str] = Field(min_length=1, max_length=3)
+
+
+class TopicFile(BaseModel):
+    """One YAML file under knowledge/questions/: a topic and its curated questions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str = Field(min_length=1)
+    questions: list[CuratedQuestion] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_topic(cls, data: object) -> object:
+        # Each question inherits the file's topic unless it names one itself.
+        if isinstance(data, dict) and isinstance(data.get("questions"), list):
+            topic = data.get("topic")
+            data = dict(data)
+            data["questions"] = [
+                {"topic": topic, **q} if isinstance(q, dict) and "topic" not in q else q
+                for q in data["questions"]
+            ]
+        return data

@@ -1,0 +1,71 @@
+"""Shared fixtures. Tests are offline, single-threaded, and keep all state in a temp folder."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real MiniLM embedder, loaded once for the whole test session."""
+    from interviewer.knowledge.embeddings import Embedder
+
+    emb = Embedder()
+    emb.load()
+    return emb
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    h = tmp_path / "home"
+    monkeypatch.setenv("INTERVIEWER_HOME", str(h))
+    monkeypatch.delenv("CHROMA_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return h
+
+
+@pytest.fixture
+def settings(home):
+    from interviewer.settings import Settings
+
+    return Settings.from_env({"INTERVIEWER_HOME": str(home)})
+
+
+@pytest.fixture(scope="session")
+def knowledge_questions():
+    """The curated knowledge base, as shipped in knowledge/questions/."""
+    from interviewer.knowledge import load_questions
+
+    return load_questions([REPO / "knowledge" / "questions"])
+
+
+@pytest.fixture(scope="session")
+def ingested_store(tmp_path_factory, embedder, knowledge_questions):
+    """A real Chroma store in a temp folder holding the whole knowledge base (read-only use)."""
+    from interviewer.knowledge import KnowledgeStore
+    from interviewer.settings import Settings
+
+    home = tmp_path_factory.mktemp("kb-home")
+    store = KnowledgeStore(Settings(home=home), embedder=embedder)
+    store.ingest(knowledge_questions)
+    return store
