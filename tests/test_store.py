@@ -158,3 +158,14 @@ def test_chroma_server_mode(tmp_path, chroma_url, embedder):
     assert store.ingest(load_questions([f])).embedded_texts == 0
     assert store.search(["send data to cuda device"], k=1)[0][0].id == "Q2"
     assert not (tmp_path / "h" / "chroma").exists()  # nothing was written locally
+
+
+def test_errata_file_is_current(knowledge_questions):
+    from interviewer.knowledge.errata import render_errata
+
+    from conftest import REPO
+
+    committed = (REPO / "knowledge" / "ERRATA.md").read_text()
+    assert committed == render_errata(knowledge_questions), \
+        "regenerate: python -m interviewer.knowledge.errata > knowledge/ERRATA.md"
+    assert "nn.SiLU" in committed and "torch.ao.quantization" in committed
