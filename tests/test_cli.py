@@ -24,7 +24,7 @@ def cli_home(tmp_path_factory):
     out = run_cli("ingest", "--json", env_home=home)
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
-    assert summary["counts"]["added"] == 100 and summary["counts"]["embedded_texts"] == 200
+    assert summary["counts"]["added"] == 100 and summary["counts"]["embedded_texts"] == 100
     return home
 
 

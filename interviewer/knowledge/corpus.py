@@ -95,8 +95,10 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_questions(paths: Iterable[Path], *, skip_unanswered: bool = False) -> list[Question]:
+def load_questions(paths: Iterable[Path | str], *,
+                   skip_unanswered: bool = False) -> list[Question]:
     """Load every question under `paths`. Duplicate ids across all files are an error."""
+    paths = [Path(p) for p in paths]
     seen: dict[str, str] = {}
     out: list[Question] = []
     files = _files(paths)

@@ -1,10 +1,11 @@
 """The knowledge base in Chroma: incremental ingest and retrieval by meaning.
 
-Each question is stored as a few documents ("facets": the question text, and the question
-with its reference answer), each with the id ``<content-hash>:<facet>``. The content hash
-covers every field of the question, so an unchanged question is never embedded again, a
-changed one is replaced, and a removed one is deleted. A search matches all facets and keeps
-each question's best score.
+Each question is stored as one document per facet (today one: the question with its
+reference answer, which retrieved best of the variants measured in bench/bench_retrieval.py),
+with the id ``<content-hash>:<facet>``. The content hash covers every field of the question,
+so an unchanged question is never embedded again, a changed one is replaced, and a removed one
+is deleted. A search takes dense candidates from Chroma and re-ranks them with cosine
+similarity plus a small BM25 term over the document, key points and torch symbols.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from urllib.parse import urlparse
 
 from interviewer.errors import ConfigError, ServiceError
 from interviewer.knowledge.embeddings import Embedder
+from interviewer.knowledge.lexical import BM25
 from interviewer.knowledge.models import Question, topic_slug
 from interviewer.settings import Settings
 
 FACETS: dict[str, Callable[[Question], str]] = {
-    "q": lambda q: q.question,
     "qa": lambda q: f"{q.question}\n{q.reference}",
 }
+LEXICAL_WEIGHT = 0.02  # weight of BM25 next to cosine similarity
+CANDIDATES = 30  # dense candidates re-ranked per query
 
 
 def make_embedding_function(embedder: Embedder):
@@ -109,6 +112,7 @@ class KnowledgeStore:
         self.embedder = embedder or Embedder(settings.embed_model, threads=settings.torch_threads)
         self._client = client
         self._collection = None
+        self._lexical: tuple[BM25, dict[str, int]] | None = None
 
     @property
     def collection(self):
@@ -150,6 +154,7 @@ class KnowledgeStore:
         self._add(to_add, summary, progress)
         if stale:
             self.collection.delete(ids=stale)
+        self._lexical = None
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -165,7 +170,8 @@ class KnowledgeStore:
                     docs.append(text(q))
                     metas.append({"qid": q.id, "content_hash": h, "facet": facet,
                                   "topic": q.topic, "topic_slug": q.topic_slug,
-                                  "difficulty": q.difficulty, "question": q.question})
+                                  "difficulty": q.difficulty, "question": q.question,
+                                  "keywords": " ".join([*q.key_points, *q.symbols])})
             vectors = self.embedder.encode(docs)
             summary.embedded_texts += len(docs)
             self.collection.upsert(ids=ids, documents=docs, metadatas=metas,
@@ -179,7 +185,7 @@ class KnowledgeStore:
 
     def topics(self) -> dict[str, str]:
         """slug -> topic name of everything stored."""
-        got = self.collection.get(include=["metadatas"], where={"facet": "q"})
+        got = self.collection.get(include=["metadatas"])
         return {m["topic_slug"]: m["topic"] for m in got["metadatas"]}
 
     def resolve_topic(self, topic: str) -> str:
@@ -194,22 +200,34 @@ class KnowledgeStore:
         from interviewer.errors import InputError
         raise InputError(f"unknown topic {topic!r}; choose one of: {', '.join(sorted(known))}")
 
+    def lexical(self) -> tuple[BM25, dict[str, int]]:
+        """The BM25 index over everything stored (built once per store, rebuilt after ingest)."""
+        if self._lexical is None:
+            got = self.collection.get(include=["documents", "metadatas"])
+            texts = [f"{d}\n{m.get('keywords', '')}" for d, m in zip(got["documents"], got["metadatas"])]
+            self._lexical = (BM25(texts), {cid: i for i, cid in enumerate(got["ids"])})
+        return self._lexical
+
     def search(self, queries: Sequence[str], k: int = 5, topic: str | None = None,
                where: dict[str, Any] | None = None) -> list[list[Hit]]:
-        """Top-k questions per query, best first; score is cosine similarity (1 = same)."""
+        """Top-k questions per query, best first. The score is cosine similarity (1 = same
+        meaning) plus a small BM25 bonus for shared rare words."""
         if not queries:
             return []
         filters = [f for f in (where, {"topic_slug": self.resolve_topic(topic)} if topic else None) if f]
         flt = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
         vectors = self.embedder.encode(list(queries))
-        n = min(max(1, k) * len(FACETS), max(1, self.collection.count()))
+        n = min(max(CANDIDATES, k * len(FACETS)), max(1, self.collection.count()))
         res = self.collection.query(query_embeddings=[v for v in vectors], n_results=n,
                                     where=flt, include=["metadatas", "distances"])
+        bm25, row_of = self.lexical()
         out: list[list[Hit]] = []
-        for metas, dists in zip(res["metadatas"], res["distances"]):
+        for query, cids, metas, dists in zip(queries, res["ids"], res["metadatas"], res["distances"]):
             best: dict[str, Hit] = {}
-            for m, d in zip(metas, dists):
-                hit = Hit(m["qid"], round(1.0 - float(d), 4), m["topic"], m["question"])
+            for cid, m, d in zip(cids, metas, dists):
+                lex = bm25.score(query, row_of[cid]) if cid in row_of else 0.0
+                hit = Hit(m["qid"], round(1.0 - float(d) + LEXICAL_WEIGHT * lex, 4),
+                          m["topic"], m["question"])
                 if m["qid"] not in best or hit.score > best[m["qid"]].score:
                     best[m["qid"]] = hit
             out.append(sorted(best.values(), key=lambda h: -h.score)[:k])
