@@ -21,6 +21,7 @@ from interviewer.errors import InterviewerError
 # `parser.set_defaults(handler=fn)` and called as fn(args, settings).
 COMMAND_MODULES = [
     "interviewer.knowledge.commands",
+    "interviewer.executor.commands",
 ]
 
 

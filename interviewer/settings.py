@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from interviewer.errors import ConfigError
 
@@ -45,6 +45,25 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer") from e
 
 
+def _env_price(raw: str) -> tuple[float, float]:
+    """INTERVIEWER_LLM_PRICE="IN,OUT": US dollars per million prompt / completion tokens."""
+    try:
+        inp, out = (float(x) for x in raw.split(","))
+    except ValueError as e:
+        raise ConfigError(f"INTERVIEWER_LLM_PRICE={raw!r} must look like 0.15,0.60 "
+                          "(USD per million input, output tokens)") from e
+    return inp, out
+
+
+def _executor_env(env: Mapping[str, str]) -> dict[str, object]:
+    """INTERVIEWER_EXECUTOR_* variables; pydantic checks the values."""
+    names = {"CONCURRENCY": "executor_concurrency", "WALL_S": "executor_wall_s",
+             "MEMORY_MB": "executor_memory_mb", "OUTPUT_KB": "executor_output_kb",
+             "BWRAP": "executor_bwrap", "DEVICE": "executor_device"}
+    return {field: env[f"INTERVIEWER_EXECUTOR_{var}"] for var, field in names.items()
+            if env.get(f"INTERVIEWER_EXECUTOR_{var}")}
+
+
 class Settings(BaseModel):
     """Everything configurable, in one place. See the README's configuration table."""
 
@@ -61,8 +80,20 @@ class Settings(BaseModel):
     llm_max_retries: int = Field(default=1, ge=0, le=10)
     prompt_token_budget: int = Field(default=6000, ge=256)
     database_url: str | None = None
+    executor_concurrency: int = Field(default=2, ge=1, le=64)
+    executor_wall_s: float = Field(default=10.0, gt=0, le=600)
+    executor_memory_mb: int = Field(default=1024, ge=64)
+    executor_output_kb: int = Field(default=64, ge=1)
+    executor_bwrap: str = "bwrap"
+    executor_device: str = Field(default="cpu", pattern="^(cpu|cuda|auto)$")
+    # LLM access (OpenAI or any OpenAI-compatible server); the key never appears in repr.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    follow_ups: int = Field(default=1, ge=0, le=5)
+    hint_penalty: float = Field(default=1.0, ge=0, le=5)
+    llm_price_per_mtok: tuple[float, float] | None = None
 
-    @field_validator("chroma_url", "database_url")
+    @field_validator("chroma_url", "database_url", "openai_base_url")
     @classmethod
     def _blank_is_none(cls, v: str | None) -> str | None:
         return v or None
@@ -82,6 +113,8 @@ class Settings(BaseModel):
             "INTERVIEWER_EMBED_MODEL": "embed_model",
             "INTERVIEWER_LLM": "llm",
             "DATABASE_URL": "database_url",
+            "OPENAI_API_KEY": "openai_api_key",
+            "OPENAI_BASE_URL": "openai_base_url",
         }
         for var, field in simple.items():
             if env.get(var):
@@ -89,6 +122,10 @@ class Settings(BaseModel):
         values["torch_threads"] = _env_int(env, "INTERVIEWER_TORCH_THREADS", 1)
         values["prompt_token_budget"] = _env_int(env, "INTERVIEWER_PROMPT_TOKEN_BUDGET", 6000)
         values["llm_max_retries"] = _env_int(env, "INTERVIEWER_LLM_MAX_RETRIES", 1)
+        values["follow_ups"] = _env_int(env, "INTERVIEWER_FOLLOW_UPS", 1)
+        if env.get("INTERVIEWER_LLM_PRICE"):
+            values["llm_price_per_mtok"] = _env_price(env["INTERVIEWER_LLM_PRICE"])
+        values.update(_executor_env(env))
         if env.get("INTERVIEWER_LLM_TIMEOUT"):
             try:
                 values["llm_timeout_s"] = float(env["INTERVIEWER_LLM_TIMEOUT"])
