@@ -22,6 +22,7 @@ from interviewer.errors import InterviewerError
 COMMAND_MODULES = [
     "interviewer.knowledge.commands",
     "interviewer.executor.commands",
+    "interviewer.grading.commands",
 ]
 
 

@@ -1,0 +1,154 @@
+"""`python -m evals run|fit|baseline|split`: the grading-regression suite.
+
+run       grade a labelled dataset, write REPORT.json (+ Markdown/plots with --report-dir),
+          and exit 1 when --baseline is given and a metric regressed past its tolerance.
+fit       fit the offline grader's calibration on the train split (never on dev).
+baseline  re-run the gated configuration and overwrite the baseline deliberately.
+split     rebuild evals/data/{train,dev}.jsonl from the labelled answer files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from interviewer.errors import InterviewerError
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+DEFAULT_BASELINE = HERE / "baseline.json"
+DEV = DATA / "dev.jsonl"
+TRAIN = DATA / "train.jsonl"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m evals", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="grade a dataset and report metrics")
+    r.add_argument("--dataset", type=Path, required=True)
+    r.add_argument("--grader", choices=("offline", "llm"), default="offline")
+    r.add_argument("--out", type=Path, required=True, help="REPORT.json")
+    r.add_argument("--baseline", type=Path, help="fail (exit 1) on regression against it")
+    r.add_argument("--report-dir", type=Path, help="write report.md and PNG plots here")
+    f = sub.add_parser("fit", help="fit the calibration on the train split")
+    f.add_argument("--dataset", type=Path, default=TRAIN)
+    b = sub.add_parser("baseline", help="overwrite the baseline with a fresh run")
+    b.add_argument("--dataset", type=Path, default=DEV)
+    b.add_argument("--grader", choices=("offline", "llm"), default="offline")
+    b.add_argument("--out", type=Path, default=DEFAULT_BASELINE)
+    s = sub.add_parser("split", help="rebuild train.jsonl/dev.jsonl from answers-*.jsonl")
+    s.add_argument("--out-dir", type=Path, default=DATA)
+    return p
+
+
+def _settings():
+    from interviewer.settings import Settings
+
+    return Settings.from_env()
+
+
+def _grader(kind: str, settings):
+    from interviewer.grading import make_grader
+
+    if kind == "llm" and settings.llm == "offline":
+        from interviewer.errors import ConfigError
+
+        raise ConfigError("--grader llm needs INTERVIEWER_LLM=provider:model")
+    return make_grader(settings) if kind == "llm" else make_grader(settings, llm=False)
+
+
+def _evaluate(dataset: Path, kind: str) -> dict:
+    from evals.dataset import load_dataset
+    from evals.runner import build_report, grade_items
+
+    settings = _settings()
+    items = load_dataset(dataset, settings.knowledge_dir / "questions")
+    graded = grade_items(_grader(kind, settings), items)
+    return build_report(graded, str(dataset), kind)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    report = _evaluate(args.dataset, args.grader)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.report_dir:
+        from evals.report import write_markdown
+
+        print(f"report: {write_markdown(report, args.report_dir)}", file=sys.stderr)
+    _summary(report)
+    if args.baseline:
+        from evals.baseline import compare, load
+
+        problems = compare(report["metrics"], load(args.baseline))
+        for line in problems:
+            print(f"REGRESSION {line}", file=sys.stderr)
+        return 1 if problems else 0
+    return 0
+
+
+def _summary(report: dict) -> None:
+    m = report["metrics"]
+    keys = ("n", "qwk", "pearson", "spearman", "mae", "rmse", "exact", "within_1",
+            "seconds_per_answer")
+    print("  ".join(f"{k}={m[k]:.4g}" if isinstance(m[k], float) else f"{k}={m[k]}"
+                    for k in keys), file=sys.stderr)
+    for cat, cm in report["per_category"].items():
+        print(f"  {cat:18s} n={cm['n']:3d} gold={cm['mean_gold']:.2f} "
+              f"pred={cm['mean_predicted']:.2f} mae={cm['mae']:.2f}", file=sys.stderr)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from evals.dataset import load_dataset
+    from evals.fit import fit_calibration, write_calibration
+    from interviewer.grading import offline
+    from interviewer.knowledge.embeddings import Embedder
+
+    if args.dataset.resolve() == DEV.resolve():
+        raise SystemExit("refusing to fit on the dev split")
+    settings = _settings()
+    items = load_dataset(args.dataset, settings.knowledge_dir / "questions")
+    grader = offline.OfflineGrader(Embedder(settings.embed_model, threads=settings.torch_threads))
+    doc = fit_calibration(grader, items, str(args.dataset))
+    path = write_calibration(doc, Path(offline.__file__).parent)
+    print(json.dumps(doc["models"], indent=2), file=sys.stderr)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from evals.baseline import baseline_doc, save
+
+    report = _evaluate(args.dataset, args.grader)
+    doc = baseline_doc(report)
+    doc["dataset"] = os.path.relpath(args.dataset, HERE.parent)
+    save(doc, args.out)
+    _summary(report)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from evals.split import write_split
+
+    sources = sorted(DATA.glob("answers-*.jsonl"))
+    counts = write_split(sources, args.out_dir)
+    print(json.dumps(counts), file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    for var, val in (("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_TELEMETRY", "1"),
+                     ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(var, val)
+    args = _parser().parse_args(argv)
+    handler = {"run": cmd_run, "fit": cmd_fit, "baseline": cmd_baseline, "split": cmd_split}
+    try:
+        return handler[args.command](args)
+    except InterviewerError as e:
+        if os.environ.get("INTERVIEWER_RAISE"):
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2

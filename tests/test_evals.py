@@ -1,0 +1,114 @@
+"""The evals tooling (runner, metrics, split, baseline gate, bad input). Not quality: that is
+what `python -m evals run` measures. Uses tiny inline datasets; ../shared is not needed."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from evals import baseline as B
+from evals.cli import main as evals_main
+from evals.dataset import load_dataset
+from evals.metrics import metrics, quadratic_weighted_kappa
+from evals.split import side
+from interviewer.errors import InputError
+
+ROWS = [
+    {"id": "a", "question": "What does torch.cat do?", "category": "full",
+     "reference_answer": "torch.cat joins tensors along an existing dimension.",
+     "answer": "It concatenates tensors along a dimension they already have.", "score": 5},
+    {"id": "b", "question": "What does torch.cat do?", "category": "off_topic",
+     "reference_answer": "torch.cat joins tensors along an existing dimension.",
+     "answer": "Paris is the capital of France.", "score": 0},
+    {"id": "c", "question": "What does torch.cat do?", "category": "partial",
+     "reference_answer": "torch.cat joins tensors along an existing dimension.",
+     "answer": "It joins tensors.", "score": 6, "score_max": 10},
+]
+
+
+def write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_metrics_known_values():
+    assert quadratic_weighted_kappa([0, 1, 2, 5], [0, 1, 2, 5]) == pytest.approx(1.0)
+    m = metrics([0, 5, 3], [1, 4, 3])
+    assert m["mae"] == pytest.approx(2 / 3) and m["within_1"] == 1.0 and m["exact"] == 1 / 3
+    assert m["rmse"] == pytest.approx(np.sqrt(2 / 3))
+    assert quadratic_weighted_kappa([0, 5, 0, 5], [5, 0, 5, 0]) < 0
+
+
+def test_split_is_by_question_and_fixed():
+    assert side("Q3") == "dev" and side("Q13") == "dev" and side("Q1") == "train"
+    assert side("Q100") == "train" and side("custom-id") == side("custom-id")
+
+
+def test_run_writes_report_and_plots(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    data = write(tmp_path / "d.jsonl", ROWS)
+    out, rep = tmp_path / "r.json", tmp_path / "rep"
+    assert evals_main(["run", "--dataset", str(data), "--grader", "offline", "--out", str(out),
+                       "--report-dir", str(rep)]) == 0
+    doc = json.loads(out.read_text())
+    for k in ("qwk", "pearson", "spearman", "mae", "rmse", "exact", "within_1",
+              "seconds_per_answer"):
+        assert k in doc["metrics"]
+    assert {i["id"] for i in doc["items"]} == {"a", "b", "c"}
+    item = next(i for i in doc["items"] if i["id"] == "c")
+    assert item["gold"] == 3.0 and item["category"] == "partial"  # score_max honoured
+    assert set(doc["per_category"]) == {"full", "off_topic", "partial"}
+    assert {p.name for p in rep.iterdir()} >= {"report.md", "confusion.png", "scatter.png",
+                                                "categories.png"}
+
+
+def test_baseline_gate(tmp_path):
+    good = {"qwk": 0.8, "pearson": 0.8, "spearman": 0.8, "exact": 0.5, "within_1": 0.9,
+            "mae": 0.5, "rmse": 0.7}
+    base = B.baseline_doc({"dataset": "d", "grader": "offline", "metrics": good})
+    assert B.compare(good, base) == []
+    assert B.compare({**good, "qwk": 0.79}, base) == []  # within tolerance
+    worse = B.compare({**good, "qwk": 0.7, "mae": 0.6}, base)
+    assert len(worse) == 2 and worse[0].startswith("qwk")
+
+
+def test_run_exits_nonzero_on_regression(tmp_path):
+    data = write(tmp_path / "d.jsonl", ROWS)
+    base = tmp_path / "b.json"
+    B.save({"metrics": {"mae": 0.0}, "tolerance": {"mae": 0.0}}, base)
+    assert evals_main(["run", "--dataset", str(data), "--out", str(tmp_path / "r.json"),
+                       "--baseline", str(base)]) == 1
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([], "empty"),
+    ([{"id": "x", "answer": "a"}], "score"),
+    ([{"id": "x", "answer": "a", "score": 1}], "question_id"),
+    ([{"id": "x", "answer": "a", "score": 9, "question_id": "Q1"}], "score_max"),
+    ([{"id": "x", "answer": "a", "score": 1, "reference_answer": "r"}], "inline question"),
+])
+def test_bad_rows_name_the_row(tmp_path, rows, message):
+    data = write(tmp_path / "d.jsonl", rows)
+    with pytest.raises(InputError, match=message) as e:
+        load_dataset(data, tmp_path)  # empty knowledge folder is fine for inline rows
+    if rows:
+        assert "d.jsonl:1" in str(e.value)
+
+
+def test_unknown_question_id_against_the_knowledge_base(tmp_path):
+    from pathlib import Path
+
+    kb = Path(__file__).resolve().parents[1] / "knowledge" / "questions"
+    data = write(tmp_path / "d.jsonl", [{"id": "r1", "answer": "a", "score": 1,
+                                         "question_id": "Q999"}])
+    with pytest.raises(InputError, match="r1.*Q999"):
+        load_dataset(data, kb)
+
+
+def test_inline_reference_wins_over_question_id(tmp_path):
+    row = {**ROWS[0], "question_id": "Q17"}
+    items = load_dataset(write(tmp_path / "d.jsonl", [row]), None)
+    assert items[0].question.reference == ROWS[0]["reference_answer"]
+    assert not items[0].question.curated
