@@ -10,6 +10,7 @@ similarity plus a small BM25 term over the document, key points and torch symbol
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -113,18 +114,20 @@ class KnowledgeStore:
         self._client = client
         self._collection = None
         self._lexical: tuple[BM25, dict[str, int]] | None = None
+        self._lock = threading.Lock()  # Chroma's first open is not thread-safe
 
     @property
     def collection(self):
-        if self._collection is None:
-            if self._client is None:
-                self._client = make_client(self.settings)
-            self._collection = self._client.get_or_create_collection(
-                self.settings.collection,
-                embedding_function=make_embedding_function(self.embedder),
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-        return self._collection
+        with self._lock:
+            if self._collection is None:
+                if self._client is None:
+                    self._client = make_client(self.settings)
+                self._collection = self._client.get_or_create_collection(
+                    self.settings.collection,
+                    embedding_function=make_embedding_function(self.embedder),
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            return self._collection
 
     def _existing(self) -> dict[str, tuple[str, str]]:
         """chroma id -> (question id, content hash) for everything stored."""
@@ -202,11 +205,12 @@ class KnowledgeStore:
 
     def lexical(self) -> tuple[BM25, dict[str, int]]:
         """The BM25 index over everything stored (built once per store, rebuilt after ingest)."""
-        if self._lexical is None:
+        lexical = self._lexical
+        if lexical is None:
             got = self.collection.get(include=["documents", "metadatas"])
             texts = [f"{d}\n{m.get('keywords', '')}" for d, m in zip(got["documents"], got["metadatas"])]
-            self._lexical = (BM25(texts), {cid: i for i, cid in enumerate(got["ids"])})
-        return self._lexical
+            lexical = self._lexical = (BM25(texts), {cid: i for i, cid in enumerate(got["ids"])})
+        return lexical
 
     def search(self, queries: Sequence[str], k: int = 5, topic: str | None = None,
                where: dict[str, Any] | None = None) -> list[list[Hit]]:
