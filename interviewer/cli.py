@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "interviewer.knowledge.commands",
     "interviewer.executor.commands",
     "interviewer.grading.commands",
+    "interviewer.engine.commands",
+    "interviewer.slack.commands",
 ]
 
 

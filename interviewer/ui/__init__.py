@@ -1,36 +1,63 @@
-"""The Gradio web app. Gradio is imported only inside this package."""
+"""The Gradio web app. Gradio is imported only inside this package.
+
+- `render`: engine events and data in words (chat messages, Markdown panels),
+- `controller`: forwards the candidate's input to the engine, keeps each tab's `View`,
+- `layout`: the Gradio components and their wiring,
+- `identity`: the per-browser user id.
+
+`python app.py` (or `make run`) calls `main()`; tests call `build_app(settings)` and
+`launch(app)`.
+"""
 
 from __future__ import annotations
 
-import os
+import logging
+import threading
+from typing import Any
 
 from interviewer.settings import Settings
 
+log = logging.getLogger(__name__)
 
-def build_app(settings: Settings):
+
+def build_app(settings: Settings, interviewer: Any = None):
+    """The page as a `gr.Blocks` (not launched). `interviewer` defaults to the engine made
+    from `settings`; tests may inject one."""
+    from interviewer.engine import make_interviewer
+    from interviewer.ui.controller import Controller
+    from interviewer.ui.identity import browser_secret
+    from interviewer.ui.layout import build
+
+    engine = interviewer or make_interviewer(settings)
+    controller = Controller(engine, code_workers=settings.executor_concurrency)
+    return build(controller, browser_secret(settings.home), settings.executor_concurrency)
+
+
+def launch(app, **overrides: Any):
+    """Queue and serve `app`. Host and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
+    (Gradio reads them; default http://127.0.0.1:7860). Never shared publicly."""
     import gradio as gr
 
-    from interviewer.knowledge import KnowledgeStore
+    from interviewer.ui.layout import ASSETS, TURN_CONCURRENCY
 
-    store = KnowledgeStore(settings)
-
-    def respond(message: str, history: list) -> str:
-        if not message.strip():
-            return "Ask about a PyTorch topic, e.g. 'view vs reshape'."
-        hits = store.search([message], k=3)[0]
-        if not hits:
-            return "The knowledge base is empty: run `interviewer ingest` first."
-        lines = [f"**{h.id}** ({h.topic}): {h.question}" for h in hits]
-        return "Closest questions in the knowledge base:\n\n" + "\n".join(f"- {x}" for x in lines)
-
-    return gr.ChatInterface(respond, title="torch-interviewer")
+    options: dict[str, Any] = dict(
+        share=False, show_error=False, favicon_path=str(ASSETS / "favicon.png"),
+        css_paths=[ASSETS / "style.css"], theme=gr.themes.Soft(primary_hue="orange"),
+        footer_links=["api", "settings"], run_history=False, pwa=False, ssr_mode=False,
+        mcp_server=False)
+    options.update(overrides)
+    return app.queue(default_concurrency_limit=TURN_CONCURRENCY * 2, max_size=256).launch(
+        **options)
 
 
 def main() -> None:
+    from interviewer.engine import make_interviewer
+    from interviewer.ui.controller import warm_up
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings.from_env()
-    app = build_app(settings)
-    app.queue(default_concurrency_limit=4).launch(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        show_error=False,
-    )
+    engine = make_interviewer(settings)
+    threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True).start()
+    launch(build_app(settings, engine))

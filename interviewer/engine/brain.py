@@ -1,0 +1,216 @@
+"""The interviewer's voice. The engine decides *what* happens (which question, which
+follow-up, whether to hint); a brain decides how to say it.
+
+- `OfflineBrain`: template files (`interviewer/prompts/interview_offline_*.yaml`) and the
+  curated follow-ups. Always available, instant.
+- `LLMBrain`: a LangChain chat model (`INTERVIEWER_LLM`), prompted with the question's
+  reference, key points and the grade; streams its words. Any failure raises, and the engine
+  falls back to the offline brain for the rest of the session.
+
+Each method yields text chunks; an offline brain yields one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from interviewer.engine.followups import FollowUpPlan
+from interviewer.engine.state import Usage
+from interviewer.errors import ServiceError
+from interviewer.grading.base import Grade
+from interviewer.knowledge.models import Question
+from interviewer.llm.prompts import Prompt, render
+
+MAX_REPLY_CHARS = 1500
+_STOP = set("""a an the and or of to in on for with by is are be it its this that as at from
+into via not no than then when which while each their there these those using use uses can
+you your how what why does do should would will only also more most over under per""".split())
+
+
+@dataclass(frozen=True)
+class Exchange:
+    role: str  # interviewer | candidate
+    text: str
+
+
+@dataclass(frozen=True)
+class AskContext:
+    question: Question
+    topic_name: str
+    number: int
+    total: int
+    difficulty: int
+    previous_score: float | None = None
+    previous_feedback: str | None = None
+    history: tuple[Exchange, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUpContext:
+    question: Question
+    answer: str
+    grade: Grade
+    plan: FollowUpPlan
+    history: tuple[Exchange, ...] = ()
+
+
+@dataclass(frozen=True)
+class HintContext:
+    question: Question
+    number: int
+    penalty: float
+    point: str  # the key point (or reference sentence) the hint points at
+    verbatim: bool = False  # the point is itself a hint (exercises): show it as it is
+    history: tuple[Exchange, ...] = field(default=())
+
+
+class Brain(Protocol):
+    name: str
+
+    def ask(self, ctx: AskContext) -> Iterator[str]: ...
+
+    def follow_up(self, ctx: FollowUpContext) -> Iterator[str]: ...
+
+    def hint(self, ctx: HintContext) -> Iterator[str]: ...
+
+    def take_usage(self) -> Usage:
+        """Usage since the last call (zero for the offline brain)."""
+        ...
+
+
+def keywords(text: str, n: int = 3) -> list[str]:
+    """The most telling words of a key point: code symbols first, then the longest words."""
+    words = re.findall(r"[`\w.()\-]+", text)
+    clean = [w.strip("`.,()").strip() for w in words]
+    code = [w for w in clean if re.search(r"[._(]|[a-z][A-Z]", w) and len(w) > 2]
+    plain = sorted({w for w in clean if w.lower() not in _STOP and len(w) > 3 and w not in code},
+                   key=lambda w: (-len(w), w))
+    return list(dict.fromkeys(code + plain))[:n]
+
+
+class OfflineBrain:
+    name = "offline"
+
+    def ask(self, ctx: AskContext) -> Iterator[str]:
+        yield render("interview_offline_ask", question=ctx.question.question,
+                     topic=ctx.topic_name, number=ctx.number, total=ctx.total,
+                     difficulty=ctx.difficulty, previous_score=ctx.previous_score).user
+
+    def follow_up(self, ctx: FollowUpContext) -> Iterator[str]:
+        plan = ctx.plan
+        words = keywords(" ".join(plan.points)) if plan.points else []
+        yield render("interview_offline_follow_up", focus=plan.focus, curated=plan.curated,
+                     misconception=plan.misconception or "", keywords=words).user
+
+    def hint(self, ctx: HintContext) -> Iterator[str]:
+        yield render("interview_offline_hint", number=ctx.number, penalty=ctx.penalty,
+                     keywords=keywords(ctx.point, 4), point=ctx.point,
+                     verbatim=ctx.verbatim).user
+
+    def take_usage(self) -> Usage:
+        return Usage()
+
+
+class LLMBrain:
+    """Words from a chat model. The model is built on first use (no I/O before)."""
+
+    def __init__(self, settings, model=None) -> None:
+        self.settings = settings
+        self.name = settings.llm
+        self._model = model
+        self._usage = Usage()
+
+    @property
+    def model(self):
+        if self._model is None:
+            from interviewer.llm.registry import make_chat_model
+
+            self._model = make_chat_model(self.settings)
+        return self._model
+
+    def ask(self, ctx: AskContext) -> Iterator[str]:
+        q = ctx.question
+        return self._stream("interview_ask", ctx.history, dict(
+            question=q.question, reference=q.reference, topic=ctx.topic_name,
+            number=ctx.number, total=ctx.total, previous_score=ctx.previous_score,
+            previous_feedback=ctx.previous_feedback))
+
+    def follow_up(self, ctx: FollowUpContext) -> Iterator[str]:
+        q, g, p = ctx.question, ctx.grade, ctx.plan
+        return self._stream("interview_follow_up", ctx.history, dict(
+            question=q.question, reference=q.reference, key_points=q.key_points,
+            answer=ctx.answer, score=round(g.score, 1), covered=g.covered, missing=g.missing,
+            focus=p.focus, points=list(p.points), curated=p.curated,
+            misconception=p.misconception or ""))
+
+    def hint(self, ctx: HintContext) -> Iterator[str]:
+        q = ctx.question
+        return self._stream("interview_hint", (), dict(
+            question=q.question, reference=q.reference, point=ctx.point, number=ctx.number))
+
+    def take_usage(self) -> Usage:
+        usage, self._usage = self._usage, Usage()
+        return usage
+
+    def _stream(self, name: str, history: Sequence[Exchange], variables: dict) -> Iterator[str]:
+        prompt = fit_prompt(name, history, variables, self.settings.prompt_token_budget)
+        parts: list[str] = []
+        meta = None
+        try:
+            for chunk in self.model.stream(prompt.messages(), **self._stream_kwargs()):
+                meta = getattr(chunk, "usage_metadata", None) or meta
+                text = chunk.content if isinstance(chunk.content, str) else ""
+                if text:
+                    parts.append(text)
+                    yield text
+        except Exception as e:  # the provider's own error types vary; all mean "no reply"
+            raise ServiceError(f"the LLM ({self.name}) failed: {type(e).__name__}: {e}") from e
+        self._record(prompt, "".join(parts), meta)
+        check_reply("".join(parts))
+
+    def _stream_kwargs(self) -> dict:
+        # OpenAI-compatible servers report token usage in the stream only when asked.
+        return {"stream_usage": True} if hasattr(self.model, "stream_usage") else {}
+
+    def _record(self, prompt: Prompt, reply: str, meta: dict | None) -> None:
+        from interviewer.llm import usage as u
+
+        call = u.from_metadata(meta) or u.estimate([prompt.system, prompt.user], reply)
+        price = u.price_for(self.name, self.settings.llm_price_per_mtok)
+        self._usage.add(Usage(calls=1, prompt_tokens=call.prompt_tokens,
+                              completion_tokens=call.completion_tokens,
+                              cost_usd=u.cost_usd(call, price), estimated=call.estimated))
+
+
+def check_reply(text: str) -> str:
+    """An interviewer reply must be prose of a sensible length."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_REPLY_CHARS or stripped[0] in "{[<":
+        raise ServiceError(f"the LLM's reply is unusable: {stripped[:80]!r}")
+    return stripped
+
+
+def fit_prompt(name: str, history: Sequence[Exchange], variables: dict, budget: int) -> Prompt:
+    """Render prompt `name` within `budget` tokens: drop the oldest history first, then cut
+    the candidate's answer; the reference and key points are never trimmed."""
+    from interviewer.llm.tokens import count_tokens, fit_tokens
+
+    def size(p: Prompt) -> int:
+        return count_tokens(p.system) + count_tokens(p.user)
+
+    history = list(history)
+    while True:
+        prompt = render(name, history=history, **variables)
+        over = size(prompt) - budget
+        if over <= 0:
+            return prompt
+        if history:
+            history.pop(0)
+        elif count_tokens(variables.get("answer", "")) > 16:
+            variables = {**variables, "answer": fit_tokens(
+                variables["answer"], max(16, count_tokens(variables["answer"]) - over))}
+        else:
+            return prompt  # only the reference is left: send it whole

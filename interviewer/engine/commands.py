@@ -1,0 +1,213 @@
+"""Terminal subcommands: `interviewer chat`, `sessions`, `resume`, `report`.
+
+The terminal is a thin front end: it renders engine events and forwards lines. When stdin
+is not a terminal it reads one candidate message per line, so an interview can be scripted.
+During a coding exercise, lines are gathered until `/submit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from interviewer.engine.events import Event
+from interviewer.settings import Settings
+
+SUBMIT = "/submit"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("chat", help="a mock interview in the terminal")
+    p.add_argument("--topics", nargs="+", default=[], metavar="TOPIC",
+                   help="topic names or slugs (default: all)")
+    p.add_argument("--questions", type=int, default=8, help="main questions (default 8)")
+    p.add_argument("--mode", choices=["concepts", "coding", "mixed"], default="concepts")
+    p.add_argument("--difficulty", type=int, choices=[1, 2, 3],
+                   help="fixed difficulty (default: adaptive)")
+    p.add_argument("--follow-ups", type=int, help="follow-ups per question "
+                   "(default: $INTERVIEWER_FOLLOW_UPS or 1)")
+    p.add_argument("--seed", type=int, help="make the question choice reproducible")
+    _common(p, json_help="print every event as one JSON document at the end")
+    p.set_defaults(handler=cmd_chat)
+
+    p = sub.add_parser("sessions", help="list your interview sessions")
+    _common(p, json_help='print [{"id","user","title","started","updated","status","turns"}]')
+    p.set_defaults(handler=cmd_sessions)
+
+    p = sub.add_parser("resume", help="continue an interview where it stopped")
+    p.add_argument("id", help="session id (see `interviewer sessions`)")
+    _common(p, json_help="print every event as one JSON document at the end")
+    p.set_defaults(handler=cmd_resume)
+
+    p = sub.add_parser("report", help="the report of an interview")
+    p.add_argument("id", help="session id (see `interviewer sessions`)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true",
+                     help="the JSON report, with the whole transcript")
+    fmt.add_argument("--md", action="store_true", help="Markdown (the default)")
+    p.add_argument("--user", help="your user id (default: the OS user name)")
+    p.set_defaults(handler=cmd_report)
+
+
+def _common(p: argparse.ArgumentParser, json_help: str) -> None:
+    p.add_argument("--user", help="your user id (default: the OS user name)")
+    p.add_argument("--json", action="store_true", help=json_help)
+
+
+def _user(args: argparse.Namespace) -> str:
+    return args.user or getpass.getuser()
+
+
+def _engine(settings: Settings):
+    from interviewer.engine.factory import make_interviewer
+
+    return make_interviewer(settings)
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    plan = {"topics": args.topics, "questions": args.questions, "mode": args.mode,
+            "difficulty": args.difficulty, "seed": args.seed, "follow_ups": args.follow_ups}
+    session_id, opening = engine.start_stream(_user(args), plan)
+    return _converse(engine, _user(args), session_id, opening, args.json)
+
+
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    return _converse(engine, _user(args), args.id, engine.resume_stream(_user(args), args.id),
+                     args.json)
+
+
+def cmd_sessions(args: argparse.Namespace, settings: Settings) -> int:
+    from interviewer.storage import SessionStore
+
+    sessions = SessionStore.from_settings(settings).list(_user(args))
+    if args.json:
+        from interviewer.cli import print_json
+
+        print_json([s.to_dict() for s in sessions])
+        return 0
+    for s in sessions:
+        print(f"{s.id}  {s.started}  {s.status:<8} {s.turns:>3} turns  {s.title}")
+    if not sessions:
+        print("no sessions yet; start one with `interviewer chat`", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    report = _engine(settings).report(_user(args), args.id)
+    if args.json:
+        from interviewer.cli import print_json
+
+        print_json(report.to_dict())
+    else:
+        sys.stdout.write(report.markdown())
+    return 0
+
+
+def _converse(engine, user: str, session_id: str, opening: Iterable[Event],
+              as_json: bool) -> int:
+    out = Renderer(sys.stdout, live=sys.stdout.isatty() and not as_json, quiet=as_json)
+    finished = out.show(opening)
+    for message in _messages(sys.stdin, engine, user, session_id, finished):
+        if message.startswith(SUBMIT + "\n"):
+            events = engine.submit_code(user, session_id, message[len(SUBMIT) + 1:])
+        else:
+            events = engine.handle_stream(user, session_id, message)
+        if out.show(events):
+            break
+    else:
+        if not out.finished:
+            print(f"session {session_id} saved; continue with `interviewer resume "
+                  f"{session_id}`", file=sys.stderr)
+    if as_json:
+        from interviewer.cli import print_json
+
+        print_json({"session_id": session_id, "finished": out.finished,
+                    "events": [e.to_dict() for e in out.events]})
+    return 0
+
+
+def _messages(stdin: TextIO, engine, user: str, session_id: str,
+              finished: bool) -> Iterator[str]:
+    """Candidate messages: one per line; during an exercise, lines up to /submit."""
+    interactive = stdin.isatty()
+    code: list[str] | None = None
+    while not finished:
+        line = _read(stdin, interactive, "... " if code is not None else "> ")
+        if line is None:
+            return
+        if code is not None:
+            if line.strip() == SUBMIT:
+                yield SUBMIT + "\n" + "\n".join(code) + "\n"
+                code = None
+            else:
+                code.append(line)
+        elif line.strip() == "/code":
+            code = []
+        elif line.strip():
+            yield line
+
+
+def _read(stdin: TextIO, interactive: bool, prompt: str) -> str | None:
+    if interactive:
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    line = stdin.readline()
+    return None if line == "" else line.rstrip("\n")
+
+
+class Renderer:
+    """Writes events as text; with `live`, streams the interviewer's words as they come."""
+
+    def __init__(self, out: TextIO, live: bool, quiet: bool = False) -> None:
+        self.out, self.live, self.quiet = out, live, quiet
+        self.events: list[Event] = []
+        self.finished = False
+        self._streamed = ""
+
+    def show(self, events: Iterable[Event]) -> bool:
+        for event in events:
+            if event.kind == "delta":
+                if self.live:
+                    if not self._streamed:
+                        self.out.write("\nInterviewer: ")
+                    self._streamed += event.text
+                    self.out.write(event.text)
+                    self.out.flush()
+                continue
+            self.events.append(event)
+            self.finished = self.finished or event.kind == "report"
+            if not self.quiet:
+                self.out.write(self._format(event))
+                self.out.flush()
+            self._streamed = ""
+        return self.finished
+
+    def _format(self, e) -> str:
+        streamed = self._streamed.strip() == getattr(e, "text", "").strip() and self._streamed
+        said = "\n" if streamed else None
+        formats = {
+            "notice": lambda: f"{'!' if e.level == 'warning' else '·'} {e.text}\n",
+            "question": lambda: said or f"\nInterviewer: {e.text}\n",
+            "follow_up": lambda: said or f"\nInterviewer: {e.text}\n",
+            "grade": lambda: f"  [{e.score:.1f}/{e.max_score:.0f}] {e.feedback}\n",
+            "hint": lambda: said or f"  {e.text}\n",
+            "reference": lambda: "  Reference answer:\n" + _indent(e.text) + "\n",
+            "exercise": lambda: (f"\nExercise {e.number}/{e.total}: {e.title}\n{_indent(e.text)}"
+                                 f"\n\n{_indent(e.starter)}\n  (type /code, your code, then "
+                                 f"{SUBMIT})\n"),
+            "code_result": lambda: f"  checks {e.passed}/{e.total} ({e.status}): "
+                                   f"{e.score:.1f}/5 {e.text}\n",
+            "report": lambda: "\n" + e.markdown,
+        }
+        return formats.get(e.kind, lambda: f"{e.to_dict()}\n")()
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

@@ -1,0 +1,73 @@
+"""Connecting to the session database and bringing its schema up to date.
+
+SQLite (the default, a file under INTERVIEWER_HOME) runs in WAL mode, so a committed turn
+survives a crash or kill -9 of the process. PostgreSQL (DATABASE_URL) is for several
+app replicas sharing sessions. Either way the schema is made only by the numbered Alembic
+migrations in `migrations/versions/`, applied on open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from interviewer.errors import ConfigError, ServiceError
+
+VERSION_TABLE = "interviewer_schema_version"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for plain postgres URLs (SQLAlchemy would otherwise pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: a commit survives the process being killed (kill -9); only a power
+    # loss or OS crash may lose the last commits.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for `url`; SQLite folders are created. Connects lazily."""
+    url = normalize_url(url)
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as e:
+        raise ConfigError(f"DATABASE_URL={url!r} is not a database URL") from e
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: sa.Engine) -> str:
+    """Apply every pending migration; return the schema revision now in place."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            return ctx.get_current_revision() or ""
+    except sa.exc.OperationalError as e:
+        raise ServiceError(f"cannot open the session database "
+                           f"{engine.url.render_as_string(hide_password=True)}: {e.orig}") from e

@@ -1,0 +1,320 @@
+"""Between the page and the engine: forwards what the candidate does to the `Interviewer`
+and turns the events it hands back into a `View` (what one browser tab shows).
+
+No Gradio here and no interview logic: the engine decides what happens; this module only
+keeps the rendered page state of one tab and checks input at the border (empty, too long).
+Every method is a generator of `View`s, so slow work (streamed LLM words, a sandbox run)
+can update the page as it goes. Errors become notices on the page, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notice,
+                                       QuestionAsked, ReferenceShown, ReportReady, TextDelta)
+from interviewer.errors import InterviewerError
+from interviewer.ui import render
+from interviewer.ui.identity import new_user_id, user_id_from
+
+log = logging.getLogger(__name__)
+MAX_ANSWER_CHARS = 5000
+MAX_CODE_CHARS = 100_000
+PROGRESS_EVERY_S = 0.5
+DIFFICULTIES = {"Adaptive": None, "Easy": 1, "Medium": 2, "Hard": 3}
+COMMANDS = {"hint": "/hint", "skip": "/skip", "repeat": "/repeat", "end": "/end"}
+OOPS = ("Something went wrong on our side. Your answers so far are saved: reload the page "
+        "and resume the session from **Past sessions**.")
+
+
+@dataclass
+class View:
+    """What one browser tab shows. Kept per Gradio session; rendered by `layout`."""
+
+    user_id: str | None = None
+    session_id: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    exercise: str | None = None  # Markdown of the open exercise; None: no exercise open
+    new_code: str | None = None  # code to put in the editor at the next render (then None)
+    code_status: str = ""
+    progress: str = "No interview yet: choose your settings and press **Start interview**."
+    chart: list[dict[str, Any]] = field(default_factory=list)
+    brain: str = ""
+    report_md: str = ""
+    report_files: list[str] = field(default_factory=list)  # [markdown path, json path]
+    sessions: list[tuple[str, str]] = field(default_factory=list)
+    toasts: list[str] = field(default_factory=list)  # warnings to pop up once
+
+
+def guarded(method: Callable[..., Iterator[View]]) -> Callable[..., Iterator[View]]:
+    """Turn our errors into a notice on the page, and anything else into an apology."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Controller", view: View, *args: Any) -> Iterator[View]:
+        try:
+            yield from method(self, view, *args)
+        except InterviewerError as e:
+            yield self.notify(view, str(e))
+        except Exception:
+            log.exception("the page's %s failed", method.__name__)
+            yield self.notify(view, OOPS)
+    return wrapper
+
+
+class Controller:
+    """One per app, shared by every tab; each call gets that tab's `View`."""
+
+    def __init__(self, engine: Any, *, reports_dir: Path | None = None,
+                 code_workers: int = 2) -> None:
+        self.engine = engine
+        self.reports_dir = reports_dir or Path(tempfile.gettempdir()) / "torch-interviewer"
+        self._runs = ThreadPoolExecutor(code_workers, thread_name_prefix="ui-code-run")
+
+    # ------------------------------------------------------------ identity and sessions
+    def brain_name(self) -> str:
+        return str(getattr(getattr(self.engine, "brain", None), "name", "offline"))
+
+    def topics(self) -> list[tuple[str, str]]:
+        """(name, slug) of every topic, for the start panel; empty if the store is empty."""
+        try:
+            return [(name, slug) for slug, name in self.engine.topics().items()]
+        except InterviewerError as e:
+            log.warning("no topics for the start panel: %s", e)
+            return []
+
+    @guarded
+    def identify(self, view: View, stored: object) -> Iterator[View]:
+        """The page loaded: adopt the browser's stored user id (or make one)."""
+        view.user_id = view.user_id or user_id_from(stored)
+        view.brain = render.brain_markdown(self.brain_name())
+        yield from self.list_sessions(view)
+
+    @guarded
+    def list_sessions(self, view: View) -> Iterator[View]:
+        self._ensure_user(view)
+        view.sessions = [(render.session_label(s), s.id)
+                         for s in self.engine.list_sessions(view.user_id)]
+        yield view
+
+    def _ensure_user(self, view: View) -> None:
+        if not view.user_id:
+            view.user_id = new_user_id()
+
+    # ------------------------------------------------------------ the interview
+    @guarded
+    def start(self, view: View, topics: list[str] | None, difficulty: str,
+              questions: float, mode: str) -> Iterator[View]:
+        self._ensure_user(view)
+        plan = {"topics": list(topics or []), "difficulty": DIFFICULTIES.get(difficulty),
+                "questions": int(questions or 5), "mode": mode}
+        session_id, events = self.engine.start_stream(view.user_id, plan)
+        _reset(view, session_id)
+        yield from self._play(view, events)
+        yield from self.list_sessions(view)
+
+    @guarded
+    def send(self, view: View, text: str | None) -> Iterator[View]:
+        """The candidate's answer (or a command typed in the chat box)."""
+        text = (text or "").strip()
+        problem = self._check_answer(view, text)
+        if problem:
+            yield self.notify(view, problem)
+            return
+        view.messages.append(render.candidate(text))
+        yield view
+        yield from self._play(view, self.engine.handle_stream(view.user_id, view.session_id,
+                                                              text))
+
+    def _check_answer(self, view: View, text: str) -> str | None:
+        if not view.session_id:
+            return "Start an interview first: choose your settings and press Start interview."
+        if not text:
+            return "Type an answer first, or use Hint, Skip, Repeat or End."
+        if len(text) > MAX_ANSWER_CHARS:
+            return (f"Your answer is {len(text):,} characters long; the limit is "
+                    f"{MAX_ANSWER_CHARS:,}. Please shorten it and send it again.")
+        return None
+
+    @guarded
+    def command(self, view: View, name: str) -> Iterator[View]:
+        """A button: hint, skip, repeat or end (sent to the engine as its chat command)."""
+        if not view.session_id:
+            yield self.notify(view, "Start an interview first.")
+            return
+        view.messages.append(render.candidate(f"*{name.capitalize()}*"))
+        yield view
+        yield from self._play(view, self.engine.handle_stream(
+            view.user_id, view.session_id, COMMANDS[name]))
+
+    @guarded
+    def run_code(self, view: View, code: str | None) -> Iterator[View]:
+        """Run the editor's code for the open exercise; the page shows the elapsed time."""
+        code = code or ""
+        if view.exercise is None or not view.session_id:
+            yield self.notify(view, "There is no coding exercise open right now.")
+            return
+        if not code.strip() or len(code) > MAX_CODE_CHARS:
+            yield self.notify(view, f"Write some code first (at most {MAX_CODE_CHARS:,} "
+                                    "characters).")
+            return
+        view.messages.append(render.candidate(render.code_note(code)))
+        future = self._runs.submit(self.engine.submit_code, view.user_id, view.session_id,
+                                   code)
+        yield from _wait(view, future)
+        yield from self._play(view, future.result())
+
+    @guarded
+    def reference(self, view: View) -> Iterator[View]:
+        """The reference answer of the last question the candidate finished."""
+        if not view.session_id:
+            yield self.notify(view, "Start an interview first.")
+            return
+        ask = getattr(self.engine, "reference", None)
+        events = ask(view.user_id, view.session_id) if ask else self._reference_fallback(view)
+        yield from self._play(view, events)
+
+    def _reference_fallback(self, view: View) -> list[Event]:
+        # Stopgap until the engine offers `reference(user_id, session_id)`: the reference
+        # of the last question whose item is closed (never the open one).
+        report = self.engine.report(view.user_id, view.session_id).to_dict()
+        closed = [i for i in report.get("transcript", [])
+                  if i.get("kind") == "question" and i.get("status") != "open"]
+        if not closed:
+            return [Notice("The reference answer is shown once you have finished a question.")]
+        q = self.engine.bank.get(closed[-1]["ref_id"])
+        return [Notice(f"Reference for question {closed[-1]['number']}: {q.question}"),
+                ReferenceShown(question_id=q.id, text=q.reference, key_points=list(q.key_points))]
+
+    # ------------------------------------------------------------ past sessions
+    @guarded
+    def resume(self, view: View, session_id: str | None) -> Iterator[View]:
+        if not session_id:
+            yield self.notify(view, "Choose a session in the list first.")
+            return
+        self._ensure_user(view)
+        records = self.engine.transcript(view.user_id, session_id)
+        _reset(view, session_id)
+        view.messages = render.transcript_messages(records)
+        yield from self._play(view, self.engine.resume_stream(view.user_id, session_id))
+
+    @guarded
+    def show_report(self, view: View, session_id: str | None) -> Iterator[View]:
+        session_id = session_id or view.session_id
+        if not session_id:
+            yield self.notify(view, "Choose a session in the list first.")
+            return
+        self._ensure_user(view)
+        report = self.engine.report(view.user_id, session_id)
+        self._set_report(view, session_id, report.to_dict(), report.markdown())
+        yield view
+
+    # ------------------------------------------------------------ events → view
+    def notify(self, view: View, text: str) -> View:
+        view.messages.append(render.interviewer(render.notice_text(Notice(text, "warning"))))
+        view.toasts.append(text)
+        return view
+
+    def _play(self, view: View, events: Iterable[Event]) -> Iterator[View]:
+        """Render the engine's events; streamed words show up as they arrive and are
+        replaced by the final event that carries them."""
+        streaming = False
+        for event in events:
+            if isinstance(event, TextDelta):
+                _stream(view, event.text, started=streaming)
+                streaming = True
+                yield view
+                continue
+            if streaming:
+                view.messages.pop()
+                streaming = False
+            self._apply(view, event)
+        self._refresh_progress(view)
+        yield view
+
+    def _apply(self, view: View, event: Event) -> None:
+        view.messages += render.messages_for(event)
+        if isinstance(event, Notice) and event.level == "warning":
+            view.toasts.append(event.text)
+        elif isinstance(event, ExerciseOffered):
+            view.exercise, view.new_code = render.exercise_markdown(event), event.starter
+            view.code_status = ""
+        elif isinstance(event, QuestionAsked):
+            view.exercise = None
+        elif isinstance(event, CodeResult):
+            view.code_status = render.code_result_markdown(event)
+        elif isinstance(event, ReportReady):
+            view.exercise = None
+            self._set_report(view, event.session_id, event.report, event.markdown)
+
+    def _refresh_progress(self, view: View) -> None:
+        if not view.session_id:
+            return
+        report = self.engine.report(view.user_id, view.session_id).to_dict()
+        view.progress = render.progress_markdown(report)
+        view.chart = render.topic_rows(report)
+        usage = report.get("usage", {})
+        view.brain = render.brain_markdown(usage.get("brain", self.brain_name()),
+                                           bool(usage.get("llm_failed")))
+
+    def _set_report(self, view: View, session_id: str, data: dict, markdown: str) -> None:
+        folder = self.reports_dir / session_id
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        md, js = folder / f"interview-report-{session_id[:8]}.md", \
+            folder / f"interview-report-{session_id[:8]}.json"
+        md.write_text(markdown, encoding="utf-8")
+        js.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        view.report_md, view.report_files = markdown, [str(md), str(js)]
+
+
+def _reset(view: View, session_id: str) -> None:
+    """A new (or resumed) session in this tab: clear what the last one showed."""
+    view.session_id, view.messages, view.exercise = session_id, [], None
+    view.code_status, view.report_md, view.report_files, view.chart = "", "", [], []
+
+
+def _stream(view: View, text: str, started: bool) -> None:
+    if started:
+        last = view.messages[-1]
+        last["content"] = last["content"].rstrip("▌") + text + "▌"
+    else:
+        view.messages.append(render.interviewer(text + "▌"))
+
+
+def _wait(view: View, future) -> Iterator[View]:
+    """Yield the view with the elapsed time until `future` is done."""
+    started = time.monotonic()
+    while True:
+        view.code_status = (f"⏳ Running your code in the sandbox… "
+                            f"{time.monotonic() - started:.0f} s")
+        yield view
+        try:
+            future.result(timeout=PROGRESS_EVERY_S)
+            return
+        except FutureTimeout:
+            continue
+
+
+def warm_up(engine: Any) -> None:
+    """Load the embedding model before the first candidate needs it (the engine's own
+    `warm_up()` when it has one). Failures only cost the first candidate some time."""
+    try:
+        warm = getattr(engine, "warm_up", None)
+        if warm is not None:
+            warm()
+            return
+        embedder = getattr(getattr(engine, "store", None), "embedder", None)
+        if embedder is not None:
+            embedder.load()
+        engine.topics()
+    except Exception as e:  # never stop the app for a warm-up
+        log.warning("warm-up failed: %s", e)

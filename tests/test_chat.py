@@ -1,0 +1,132 @@
+"""The terminal front end: `interviewer chat | sessions | resume | report`, scripted through
+stdin, plus a kill -9 in the middle of a real `interviewer chat` process."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from interviewer import cli
+from interviewer.engine import commands as chat_commands
+from interviewer.engine.factory import make_interviewer
+from interviewer.knowledge import KnowledgeStore
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run_cli(ingested_store, monkeypatch, tmp_path, capsys):
+    """Call `interviewer ...` in-process against the shared knowledge store; a fresh session
+    database per test (DATABASE_URL)."""
+    kb_home = ingested_store.settings.home
+    monkeypatch.setenv("INTERVIEWER_HOME", str(kb_home))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sessions.sqlite3'}")
+    monkeypatch.setenv("INTERVIEWER_RAISE", "1")
+    monkeypatch.delenv("INTERVIEWER_LLM", raising=False)
+
+    def engine(settings):
+        return make_interviewer(settings, store=KnowledgeStore(
+            settings, embedder=ingested_store.embedder))
+
+    monkeypatch.setattr(chat_commands, "_engine", engine)
+
+    def run(args: list[str], stdin: str = "") -> str:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        assert cli.main(args) == 0
+        return capsys.readouterr().out
+
+    return run
+
+
+def test_scripted_chat_then_sessions_and_reports(run_cli):
+    script = "PyTorch is a library\n/hint\nI don't know\n/repeat\n/skip\n"
+    out = run_cli(["chat", "--questions", "3", "--seed", "3", "--user", "ann",
+                   "--follow-ups", "0"], script)
+    assert "Question 1 of 3" in out and "Hint 1" in out and "Reference answer" in out
+    assert "# Interview report" in out
+    sessions = json.loads(run_cli(["sessions", "--json", "--user", "ann"]))
+    assert len(sessions) == 1
+    s = sessions[0]
+    assert {"id", "user", "started", "status", "turns"} <= set(s)
+    assert s["user"] == "ann" and s["status"] == "finished" and s["turns"] == 5
+    report = json.loads(run_cli(["report", s["id"], "--json", "--user", "ann"]))
+    transcript = report["transcript"]
+    assert [i["status"] for i in transcript] == ["done", "done", "skipped"]
+    assert transcript[0]["attempts"][0]["answer"] == "PyTorch is a library"
+    assert transcript[0]["attempts"][0]["grade"]["score"] >= 0
+    assert transcript[1]["attempts"][0]["outcome"] == "idk"
+    md = run_cli(["report", s["id"], "--md", "--user", "ann"])
+    assert md.startswith("# Interview report") and "## Transcript" in md
+    assert json.loads(run_cli(["sessions", "--json", "--user", "someone-else"])) == []
+
+
+def test_eof_leaves_session_resumable(run_cli):
+    doc = json.loads(run_cli(["chat", "--questions", "2", "--seed", "4", "--json",
+                              "--user", "bo", "--follow-ups", "0"], "an answer\n"))
+    assert not doc["finished"]
+    assert [e["kind"] for e in doc["events"]] == ["notice", "question", "grade", "question"]
+    doc2 = json.loads(run_cli(["resume", doc["session_id"], "--json", "--user", "bo"],
+                              "second answer\n"))
+    assert doc2["finished"]
+    kinds = [e["kind"] for e in doc2["events"]]
+    assert kinds == ["notice", "question", "grade", "report"]
+    assert doc2["events"][1]["question_id"] == doc["events"][-1]["question_id"]
+
+
+def test_someone_elses_session_is_an_error(run_cli):
+    doc = json.loads(run_cli(["chat", "--questions", "2", "--seed", "5", "--json",
+                              "--user", "cy"], ""))
+    with pytest.raises(Exception, match="no session"):
+        run_cli(["resume", doc["session_id"], "--user", "dee"], "hello\n")
+
+
+def test_coding_commands_gather_lines_until_submit(run_cli, monkeypatch):
+    from test_engine_support import FakeRunner
+
+    monkeypatch.setattr("interviewer.engine.factory.make_runner", lambda settings: FakeRunner())
+    doc = json.loads(run_cli(["chat", "--mode", "coding", "--questions", "1", "--json",
+                              "--user", "ed", "--seed", "6"],
+                             "/code\ndef f(x):\n    return PASS\n/submit\n"))
+    kinds = [e["kind"] for e in doc["events"]]
+    assert kinds == ["notice", "exercise", "code_result", "report"]
+    assert doc["events"][2]["passed"] == 3
+
+
+def test_kill_9_mid_interview_then_resume(ingested_store, tmp_path):
+    """A real `interviewer chat` process is killed right after showing a grade; everything it
+    showed is in the database and `resume` continues with the next question."""
+    env = {**os.environ, "INTERVIEWER_HOME": str(ingested_store.settings.home),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}", "HF_HUB_OFFLINE": "1",
+           "INTERVIEWER_LLM": "offline"}
+    proc = subprocess.Popen([sys.executable, "-m", "interviewer", "chat", "--questions", "3",
+                             "--seed", "7", "--user", "kim", "--follow-ups", "0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            cwd=REPO, env=env)
+    lines = []
+    while not any("Question 1 of 3" in line for line in lines[-2:]):
+        lines.append(proc.stdout.readline())
+    proc.stdin.write("Autograd records operations on tensors that require grad.\n")
+    proc.stdin.flush()
+    while "[" not in lines[-1]:  # the grade line: "  [x.x/5] ..."
+        lines.append(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    out = subprocess.run([sys.executable, "-m", "interviewer", "sessions", "--json",
+                          "--user", "kim"], capture_output=True, text=True, cwd=REPO,
+                         env=env, check=True).stdout
+    [session] = json.loads(out)
+    assert session["turns"] == 1 and session["status"] == "active"
+    out = subprocess.run([sys.executable, "-m", "interviewer", "resume", session["id"],
+                          "--user", "kim", "--json"], input="", capture_output=True,
+                         text=True, cwd=REPO, env=env, check=True).stdout
+    events = json.loads(out)["events"]
+    assert [e["kind"] for e in events] == ["notice", "question"]
+    assert events[1]["number"] == 2

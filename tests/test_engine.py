@@ -1,0 +1,293 @@
+"""The interview engine over a real Chroma store (the shipped knowledge base), a scripted
+grader behind the Grader protocol, and a SQLite session store in a temp folder."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from interviewer.engine import Plan
+from interviewer.errors import InputError, ServiceError
+from test_engine_support import (FakeRunner, ScriptedBrain, TopicGrader, first, kinds,
+                                 make_engine)
+
+
+@pytest.fixture
+def engine(settings, ingested_store, knowledge_questions):
+    return make_engine(settings, ingested_store, knowledge_questions)
+
+
+def run_answers(engine, sid, answers, user="u"):
+    out = []
+    for a in answers:
+        out.append(engine.handle(user, sid, a))
+    return out
+
+
+def test_start_asks_first_question_and_events_are_json(engine):
+    sid, events = engine.start("u", {"questions": 3, "seed": 1})
+    assert kinds(events) == ["notice", "question"]
+    q = first(events, "question")
+    assert q.number == 1 and q.total == 3 and q.question_id.startswith("Q")
+    json.dumps([e.to_dict() for e in events])
+    assert engine.list_sessions("u")[0].id == sid
+
+
+def test_weak_answer_gets_follow_up_on_missed_points_graded_against_them(engine):
+    sid, _ = engine.start("u", {"questions": 2, "seed": 2})
+    events = engine.handle("u", sid, "1.5: partial answer")
+    assert kinds(events) == ["grade", "follow_up"]
+    grade, follow = events
+    assert grade.missing and follow.focus == "missing"
+    events = engine.handle("u", sid, "4: the follow-up answer")
+    assert kinds(events) == ["grade", "question"] and events[0].follow_up
+    _, points, _ = engine.grader.calls[-1]
+    assert points and set(points) <= set(grade.missing) and len(points) <= 2
+    assert events[1].number == 2
+
+
+def test_misconception_is_challenged_first(engine):
+    sid, _ = engine.start("u", {"questions": 1, "seed": 3})
+    events = engine.handle("u", sid, "3: something WRONG")
+    assert first(events, "follow_up").focus == "misconception"
+
+
+def test_complete_answer_goes_deeper_with_curated_follow_up(engine, knowledge_questions):
+    sid, events = engine.start("u", {"questions": 1, "seed": 4})
+    qid = first(events, "question").question_id
+    curated = next(q for q in knowledge_questions if q.id == qid).follow_ups
+    events = engine.handle("u", sid, "5: perfect")
+    follow = first(events, "follow_up")
+    assert follow.focus == "deeper" and any(c in follow.text for c in curated)
+
+
+def test_follow_up_count_is_configurable(settings, ingested_store, knowledge_questions):
+    engine = make_engine(settings, ingested_store, knowledge_questions)
+    sid, _ = engine.start("u", {"questions": 2, "seed": 5, "follow_ups": 0})
+    assert kinds(engine.handle("u", sid, "1: weak")) == ["grade", "question"]
+    sid, _ = engine.start("u", {"questions": 2, "seed": 5, "follow_ups": 2})
+    assert kinds(engine.handle("u", sid, "1: weak")) == ["grade", "follow_up"]
+    assert kinds(engine.handle("u", sid, "1: still weak")) == ["grade", "follow_up"]
+    assert kinds(engine.handle("u", sid, "1: weak again")) == ["grade", "question"]
+
+
+def test_commands_hint_repeat_skip_idk_end(engine):
+    sid, events = engine.start("u", {"questions": 3, "seed": 6, "follow_ups": 0})
+    question = first(events, "question")
+    hint = engine.handle("u", sid, "/hint")
+    assert kinds(hint) == ["hint"] and hint[0].penalty == 1.0
+    assert engine.handle("u", sid, "/repeat")[0].text == question.text
+    graded = engine.handle("u", sid, "4: good")
+    assert first(graded, "grade").score == 3.0 and first(graded, "grade").penalty == 1.0
+    skipped = engine.handle("u", sid, "/skip")
+    assert kinds(skipped) == ["notice", "question"]
+    idk = engine.handle("u", sid, "I don't know.")
+    assert kinds(idk) == ["reference", "grade", "report"]
+    assert first(idk, "grade").score == 0 and first(idk, "reference").text
+    report = first(idk, "report").report
+    assert report["overall"]["skipped"] == 1 and report["overall"]["hints"] == 1
+    assert engine.handle("u", sid, "more")[0].kind == "notice"  # the interview is over
+
+
+def test_end_early_gives_report_with_transcript(engine):
+    sid, _ = engine.start("u", {"questions": 5, "seed": 7, "follow_ups": 0})
+    engine.handle("u", sid, "2: meh")
+    events = engine.handle("u", sid, "/end")
+    assert kinds(events) == ["notice", "report"]
+    report = events[-1].report
+    assert report["status"] == "finished" and len(report["transcript"]) == 2
+    first_item = report["transcript"][0]
+    assert first_item["attempts"][0]["answer"] == "2: meh"
+    assert first_item["attempts"][0]["grade"]["score"] == 2.0
+    assert "## By topic" in events[-1].markdown
+
+
+def test_never_repeats_and_covers_topics(engine, ingested_store):
+    n_topics = len(ingested_store.topics())
+    sid, events = engine.start("u", {"questions": n_topics + 3, "seed": 8, "follow_ups": 0})
+    asked = [first(events, "question")]
+    for _ in range(n_topics + 2):
+        asked.append(first(engine.handle("u", sid, "3: ok"), "question"))
+    ids = [q.question_id for q in asked]
+    assert len(ids) == len(set(ids))
+    assert {q.topic for q in asked[:n_topics]} == set(ingested_store.topics())
+
+
+def test_weak_topic_gets_more_questions(settings, ingested_store, knowledge_questions):
+    weak = "autograd-gradients"
+    grader = TopicGrader({weak: 0.5}, default=4.5)
+    engine = make_engine(settings, ingested_store, knowledge_questions, grader)
+    sid, events = engine.start("u", {"questions": 14, "seed": 9, "follow_ups": 0})
+    topics = [first(events, "question").topic]
+    while True:
+        events = engine.handle("u", sid, "an answer")
+        if events[-1].kind == "report":
+            break
+        topics.append(first(events, "question").topic)
+    counts = Counter(topics)
+    assert counts[weak] == max(counts.values()) and counts[weak] >= 3
+    report = events[-1].report
+    assert report["weakest_topic"] == weak
+    assert report["next_session"]["topics"][0] == weak
+    assert report["study"] and report["study"][0]["topic"] == weak
+
+
+def test_difficulty_adapts(engine):
+    sid, events = engine.start("u", {"questions": 8, "seed": 10, "follow_ups": 0})
+    levels, asked = [], []
+    for answer in ["5", "5", "5", "0", "0", "0"]:
+        asked.append(first(engine.handle("u", sid, answer), "question").difficulty)
+        levels.append(engine.sessions.load(sid, "u").state["level"])
+    assert levels == [3, 3, 3, 2, 1, 1]
+    assert sum(asked[:3]) > sum(asked[3:])
+
+
+def test_fixed_difficulty_and_topics(engine):
+    sid, events = engine.start("u", {"questions": 3, "seed": 11, "follow_ups": 0,
+                                     "difficulty": 1, "topics": ["autograd"]})
+    asked = [first(events, "question")]
+    asked += [first(engine.handle("u", sid, "5"), "question") for _ in range(2)]
+    assert {q.topic for q in asked} == {"autograd-gradients"}
+    assert {q.difficulty for q in asked} == {1}
+
+
+def test_same_seed_same_interview(engine):
+    def interview(seed):
+        sid, events = engine.start("u", {"questions": 5, "seed": seed, "follow_ups": 0})
+        ids = [first(events, "question").question_id]
+        for a in ["4", "1", "3", "2"]:
+            ids.append(first(engine.handle("u", sid, a), "question").question_id)
+        return ids
+
+    assert interview(12) == interview(12)
+    assert interview(12) != interview(13)
+
+
+def test_sessions_belong_to_their_user(engine):
+    sid, _ = engine.start("alice", {"questions": 2, "seed": 14})
+    for call in (lambda: engine.handle("bob", sid, "hi"), lambda: engine.resume("bob", sid),
+                 lambda: engine.report("bob", sid)):
+        with pytest.raises(InputError):
+            call()
+    assert engine.list_sessions("bob") == []
+    assert [s.id for s in engine.list_sessions("alice")] == [sid]
+
+
+def test_invalid_plan_and_user(engine):
+    with pytest.raises(InputError):
+        engine.start("u", {"questions": 0})
+    with pytest.raises(InputError):
+        engine.start("u", {"bogus": 1})
+    with pytest.raises(InputError):
+        engine.start("", {})
+    with pytest.raises(InputError):
+        engine.start("u", {"topics": ["no-such-topic"]})
+
+
+def test_resume_processes_a_message_received_before_a_crash(settings, ingested_store,
+                                                            knowledge_questions):
+    engine = make_engine(settings, ingested_store, knowledge_questions)
+    sid, _ = engine.start("u", {"questions": 3, "seed": 15, "follow_ups": 0})
+    record = engine.sessions.load(sid, "u")
+    # The message is committed, then the process dies before replying.
+    engine.sessions.set_pending(sid, "u", version=record.version, text="4: my answer")
+    fresh = make_engine(settings, ingested_store, knowledge_questions)
+    events = fresh.resume("u", sid)
+    assert kinds(events) == ["notice", "grade", "question"]
+    transcript = fresh.transcript("u", sid)
+    assert any(t.role == "candidate" and t.text == "4: my answer" for t in transcript)
+    again = fresh.resume("u", sid)
+    assert kinds(again) == ["notice", "question"]
+    assert again[-1].question_id == events[-1].question_id
+
+
+def test_stale_writer_is_refused(engine):
+    sid, _ = engine.start("u", {"questions": 3, "seed": 16})
+    record = engine.sessions.load(sid, "u")
+    engine.handle("u", sid, "3")
+    with pytest.raises(ServiceError):
+        engine.sessions.save(sid, "u", version=record.version, state=record.state,
+                             status="active")
+
+
+def test_coding_mode_with_runner(settings, ingested_store, knowledge_questions):
+    runner = FakeRunner()
+    engine = make_engine(settings, ingested_store, knowledge_questions, executor=runner)
+    sid, events = engine.start("u", {"questions": 2, "mode": "coding", "seed": 17})
+    offered = first(events, "exercise")
+    assert offered.starter
+    assert kinds(engine.handle("u", sid, "just words")) == ["notice"]
+    events = engine.submit_code("u", sid, "def f():\n    return 1\n")
+    assert kinds(events) == ["code_result", "notice"] and events[0].passed == 1
+    assert kinds(engine.handle("u", sid, "/hint")) == ["hint"]
+    events = engine.handle("u", sid, "```python\nPASS = 1\n```")
+    assert first(events, "code_result").score == 4.0  # 5 minus one hint
+    assert first(events, "exercise").exercise_id != offered.exercise_id
+    assert runner.runs[-1] == ("PASS = 1\n", offered.exercise_id)
+
+
+def test_mixed_mode_without_runner_falls_back_to_questions(engine):
+    sid, events = engine.start("u", {"questions": 3, "mode": "mixed", "seed": 18})
+    assert kinds(events) == ["notice", "notice", "question"]
+    assert events[1].level == "warning"
+
+
+def test_streaming_yields_deltas_before_final_events(settings, ingested_store,
+                                                     knowledge_questions):
+    engine = make_engine(settings, ingested_store, knowledge_questions, brain=ScriptedBrain())
+    sid, stream = engine.start_stream("u", {"questions": 2, "seed": 19, "follow_ups": 0})
+    events = list(stream)
+    deltas = [e for e in events if e.kind == "delta"]
+    question = first(events, "question")
+    assert "".join(d.text for d in deltas).strip() == question.text
+    assert events.index(deltas[-1]) < events.index(question)
+    events = list(engine.handle_stream("u", sid, "3"))
+    assert kinds(events)[0] == "delta" and kinds(events)[-1] == "question"
+    assert engine.report("u", sid).data["usage"]["calls"] == 2
+
+
+def test_llm_failure_switches_to_offline_once_and_keeps_answers(settings, ingested_store,
+                                                                knowledge_questions):
+    brain = ScriptedBrain(fail_after=1)
+    engine = make_engine(settings, ingested_store, knowledge_questions, brain=brain)
+    sid, events = engine.start("u", {"questions": 3, "seed": 20})
+    assert first(events, "question").text.startswith("LLM asks")
+    events = engine.handle("u", sid, "1: weak")
+    notices = [e for e in events if e.kind == "notice"]
+    assert len(notices) == 1 and notices[0].level == "warning"
+    assert first(events, "follow_up").text and "LLM" not in first(events, "follow_up").text
+    events = engine.handle("u", sid, "2: follow-up answer")
+    assert "notice" not in kinds(events) and brain.calls == 2  # offline from now on
+    transcript = engine.transcript("u", sid)
+    assert [t.text for t in transcript if t.role == "candidate"] == ["1: weak",
+                                                                     "2: follow-up answer"]
+    assert engine.report("u", sid).data["usage"]["llm_failed"]
+
+
+def test_plan_model_rejects_unknown_fields():
+    with pytest.raises(ValueError):
+        Plan.model_validate({"questions": 3, "colour": "red"})
+
+
+@pytest.mark.slow
+def test_real_sandbox_runs_an_exercise_solution(settings, ingested_store, knowledge_questions):
+    from interviewer.engine.exercises import SandboxRunner
+    from interviewer.executor import load_exercises
+
+    runner = SandboxRunner(settings)
+    engine = make_engine(settings, ingested_store, knowledge_questions, executor=runner)
+    try:
+        sid, events = engine.start("u", {"questions": 1, "mode": "coding", "seed": 21,
+                                         "topics": ["tensor operations"]})
+        offered = first(events, "exercise")
+        solution = next(e.solution for e in load_exercises(settings.knowledge_dir / "exercises")
+                        if e.id == offered.exercise_id)
+        result = first(engine.submit_code("u", sid, solution), "code_result")
+        if result.status == "refused":
+            pytest.skip(f"sandbox unavailable here: {result.text}")
+        assert result.status == "passed" and result.passed == result.total > 0
+        assert result.score == 5.0
+    finally:
+        engine.close()

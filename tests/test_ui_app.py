@@ -1,0 +1,124 @@
+"""The Gradio app over HTTP with `gradio_client`: the real engine (offline brain, offline
+grader, sandboxed executor) served on 127.0.0.1 in this process, driven like an API user.
+
+- a whole short interview with a coding exercise, through the named endpoints;
+- 20 simulated users at once (bench/bench_ui.py's driver): all finish, none sees another's
+  answers, sessions or report; the p95 turn latency is printed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from interviewer.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_ui", REPO / "bench" / "bench_ui.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, ingested_store):
+    from interviewer.engine import make_interviewer
+    from interviewer.ui import build_app, launch
+
+    settings = Settings(home=tmp_path_factory.mktemp("ui-home"))
+    engine = make_interviewer(settings, store=ingested_store)
+    app = build_app(settings, engine)
+    port = bench.free_port()
+    launch(app, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+           quiet=True)
+    url = f"http://127.0.0.1:{port}/"
+    bench.wait_up(url)
+    yield url
+    app.close()
+
+
+def _solution(exercise_md: str) -> tuple[str, str]:
+    """(starter, solution) of the exercise whose title the page shows."""
+    from interviewer.executor import load_exercises
+
+    title = exercise_md.split(":", 1)[1].splitlines()[0].strip()
+    ex = next(e for e in load_exercises() if e.title == title)
+    return ex.starter, ex.solution
+
+
+def test_api_outputs_match_the_layout():
+    from interviewer.ui.layout import API_OUTPUTS
+
+    assert [API_OUTPUTS.index(n) for n in ("chat", "exercise", "code", "code_result",
+                                           "progress", "report", "download_json",
+                                           "sessions")] == \
+        [bench.CHAT, bench.EXERCISE, bench.CODE, bench.CODE_RESULT, bench.PROGRESS,
+         bench.REPORT, bench.DOWNLOAD_JSON, bench.SESSIONS]
+
+
+def test_whole_interview_with_code_through_the_api(app_url, tmp_path):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False, download_files=str(tmp_path))
+    out = client.predict([], "Adaptive", 3, "mixed", api_name="/start")
+    assert "Question 1 of 3" in _chat(out)
+    seen = set()
+    for _ in range(10):
+        if bench.is_over(out):
+            break
+        if out[bench.EXERCISE]:
+            starter, solution = _solution(out[bench.EXERCISE])
+            failed = client.predict(starter, api_name="/run_code")
+            assert "checks" in failed[bench.CODE_RESULT] or bench.is_over(failed)
+            out = client.predict(solution, api_name="/run_code")
+            seen.add("code")
+        else:
+            out = client.predict("A view shares storage with its base tensor; reshape "
+                                 "copies when the memory is not contiguous.",
+                                 api_name="/answer")
+            seen.add("grade" if "Score:" in _chat(out) else "other")
+    assert bench.is_over(out) and {"grade", "code"} <= seen
+    assert "All checks passed" in _chat(out)
+    report = json.loads(Path(bench.value(out[bench.DOWNLOAD_JSON])).read_text())
+    assert report["status"] == "finished" and len(report["transcript"]) == 3
+    sessions = client.predict(api_name="/sessions")[bench.SESSIONS]["choices"]
+    assert len(sessions) == 1
+
+
+def test_bad_input_gets_words_not_tracebacks(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    out = client.predict("an answer before starting", api_name="/answer")
+    assert "Start an interview first" in _chat(out)
+    client.predict(["autograd-gradients"], "Hard", 1, "concepts", api_name="/start")
+    out = client.predict("x" * 6000, api_name="/answer")
+    assert "the limit is 5,000" in _chat(out) and "Traceback" not in _chat(out)
+    out = client.predict("print(1)", api_name="/run_code")
+    assert "no coding exercise open" in _chat(out)
+
+
+def test_twenty_users_at_once_finish_without_crosstalk(app_url):
+    result = bench.run_users(app_url, users=20, questions=1)
+    print(f"\n20 users: p50 {result['p50_s']} s, p95 {result['p95_s']} s, "
+          f"max {result['max_s']} s, wall {result['wall_s']} s, {result['turns']} turns")
+    assert result["errors"] == []
+    assert result["finished"] == 20
+    assert result["crosstalk"] == []
+    assert result["sessions_per_user"] == [1]
+
+
+def _chat(out) -> str:
+    return "\n".join(text for _, text in bench.texts(out[bench.CHAT]))

@@ -1,0 +1,221 @@
+"""The web UI without a browser: rendering of engine events, the per-browser identity, and
+the controller driving a real engine (scripted grader and runner, real Chroma store, SQLite
+sessions in a temp folder). Fast; the browser and API tests are in test_ui_browser.py and
+test_ui_app.py."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from interviewer.engine.events import CodeResult, GradeReady, Notice, QuestionAsked
+from interviewer.errors import ServiceError
+from interviewer.ui import identity, render
+from interviewer.ui.controller import MAX_ANSWER_CHARS, OOPS, Controller, View
+from test_engine_support import FakeRunner, ScriptedBrain, make_engine
+
+
+def drain(views):
+    """Run a controller generator; return every intermediate snapshot's messages count and
+    the last view."""
+    last, snapshots = None, []
+    for last in views:
+        snapshots.append([dict(m) for m in last.messages])
+    return last, snapshots
+
+
+def said(view: View) -> str:
+    return "\n".join(m["content"] for m in view.messages)
+
+
+@pytest.fixture
+def make_controller(settings, ingested_store, knowledge_questions, tmp_path):
+    def make(**kw):
+        engine = make_engine(settings, ingested_store, knowledge_questions, **kw)
+        return Controller(engine, reports_dir=tmp_path / "reports")
+    return make
+
+
+# ------------------------------------------------------------------ pure rendering
+def test_fence_survives_backticks_in_candidate_text():
+    text = "x = 1\n```\nprint('hi')\n```"
+    fenced = render.fence(text)
+    assert fenced.startswith("````") and fenced.endswith("````")
+
+
+def test_grade_shows_score_points_misconceptions_feedback():
+    e = GradeReady(question_id="Q1", score=2.5, max_score=5, follow_up=False,
+                   covered=["views share storage"], missing=["reshape may copy"],
+                   misconceptions=["view always copies"], feedback="Half there.", penalty=1.0)
+    md = render.grade_markdown(e)
+    for part in ("2.5 / 5", "hint penalty −1", "views share storage", "reshape may copy",
+                 "view always copies", "Half there."):
+        assert part in md
+
+
+def test_code_result_shows_each_check_with_failing_input_and_output():
+    details = {"status": "failed", "message": "1 of 2 checks failed", "stdout": "hello\n",
+               "stderr": "x" * (render.OUTPUT_CHARS + 50),
+               "checks": [{"name": "1-D", "passed": True, "message": ""},
+                          {"name": "2-D", "passed": False,
+                           "message": "expected (2, 3)\ninput:\n  x.shape = [2, 3]"}]}
+    e = CodeResult(exercise_id="ex", status="failed", passed=1, total=2, score=2.5,
+                   text="failed", details=details)
+    md = render.code_result_markdown(e)
+    assert "Some checks failed" in md and "✅ **1-D**" in md and "❌ **2-D**" in md
+    assert "x.shape = [2, 3]" in md and "hello" in md
+    assert "50 more characters not shown" in md
+
+
+def test_progress_and_chart_come_from_the_engine_report():
+    report = {"status": "active", "plan": {"questions": 4},
+              "overall": {"answered": 2, "skipped": 1, "score": 3.25},
+              "topics": [{"topic": "a", "name": "Autograd", "score": 3.0},
+                         {"topic": "b", "name": "Basics", "score": None}]}
+    assert render.progress_markdown(report) == "**3 of 4 done** · 1 left · average **3.2/5**"
+    assert render.topic_rows(report) == [{"topic": "Autograd", "score": 3.0}]
+
+
+def test_brain_is_named_on_the_page():
+    assert "offline" in render.brain_markdown("offline")
+    assert "openai:gpt" in render.brain_markdown("openai:gpt")
+    assert "took over" in render.brain_markdown("openai:gpt", failed=True)
+
+
+# ------------------------------------------------------------------ identity
+def test_user_ids_are_random_and_checked():
+    a, b = identity.new_user_id(), identity.new_user_id()
+    assert a != b and identity.is_user_id(a)
+    assert identity.user_id_from(a) == a
+    for junk in (None, "", "web-xyz", {"id": a}, "someone-else"):
+        assert identity.is_user_id(identity.user_id_from(junk))
+        assert identity.user_id_from(junk) != junk
+
+
+def test_browser_secret_is_stable_and_private(tmp_path):
+    first = identity.browser_secret(tmp_path)
+    assert identity.browser_secret(tmp_path) == first and len(first) >= 32
+    mode = (tmp_path / "ui" / "browser-secret").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+# ------------------------------------------------------------------ controller + engine
+def test_start_answer_grade_follow_up_and_progress(make_controller):
+    ctl = make_controller()
+    view, _ = drain(ctl.start(View(), [], "Adaptive", 2, "concepts"))
+    assert view.user_id and view.session_id and "Question 1 of 2" in said(view)
+    assert view.progress.startswith("**0 of 2 done**") and len(view.sessions) == 1
+    view, snaps = drain(ctl.send(view, "2: views share storage"))
+    assert snaps[0][-1] == {"role": "user", "content": "2: views share storage"}
+    assert "Score: 2.0 / 5" in said(view) and "**Follow-up:**" in said(view)
+    view, _ = drain(ctl.send(view, "4: the follow-up answer"))
+    assert "Question 2 of 2" in said(view) and view.chart and "1 of 2 done" in view.progress
+
+
+def test_input_is_checked_at_the_border(make_controller):
+    ctl = make_controller()
+    view, _ = drain(ctl.send(View(), "an answer before any interview"))
+    assert "Start an interview first" in said(view)
+    view, _ = drain(ctl.start(view, [], "Easy", 1, "concepts"))
+    count = len(view.messages)
+    view, _ = drain(ctl.send(view, "x" * (MAX_ANSWER_CHARS + 1)))
+    assert f"the limit is {MAX_ANSWER_CHARS:,}" in view.messages[-1]["content"]
+    assert len(view.messages) == count + 1 and view.toasts
+
+
+def test_buttons_hint_skip_repeat_reference_end_and_report_files(make_controller):
+    ctl = make_controller()
+    view, _ = drain(ctl.start(View(), [], "Medium", 2, "concepts"))
+    view, _ = drain(ctl.reference(view))
+    assert "once you have finished a question" in said(view)
+    view, _ = drain(ctl.command(view, "hint"))
+    assert "💡" in view.messages[-1]["content"]
+    view, _ = drain(ctl.command(view, "repeat"))
+    assert "Question 1 of 2" in view.messages[-1]["content"]
+    view, _ = drain(ctl.command(view, "skip"))
+    view, _ = drain(ctl.reference(view))
+    assert "Reference answer" in view.messages[-1]["content"]
+    view, _ = drain(ctl.command(view, "end"))
+    assert "The interview is over" in said(view) and view.report_md
+    md, js = map(Path, view.report_files)
+    assert md.read_text() == view.report_md
+    assert json.loads(js.read_text())["session_id"] == view.session_id
+
+
+def test_streamed_words_show_then_the_final_text_replaces_them(make_controller):
+    ctl = make_controller(brain=ScriptedBrain())
+    view, snaps = drain(ctl.start(View(), [], "Adaptive", 1, "concepts"))
+    streaming = [s for s in snaps if s and s[-1]["content"].endswith("▌")]
+    assert streaming, "no intermediate view showed streamed words"
+    assert "▌" not in said(view) and "LLM asks:" in said(view)
+
+
+def test_llm_failure_is_a_notice_and_the_brain_label_changes(make_controller):
+    ctl = make_controller(brain=ScriptedBrain(fail_after=0))
+    view, _ = drain(ctl.start(View(), [], "Adaptive", 1, "concepts"))
+    assert any("unavailable" in t for t in view.toasts)
+    assert "took over" in view.brain and "Traceback" not in said(view)
+
+
+def test_code_exercise_runs_with_progress_and_result(make_controller):
+    ctl = make_controller(executor=FakeRunner())
+    view, _ = drain(ctl.start(View(), [], "Adaptive", 1, "coding"))
+    assert view.exercise and view.new_code.startswith(("def", "class"))
+    statuses = []
+    for v in ctl.run_code(view, "print('no')"):
+        statuses.append(v.code_status)
+    assert statuses[0].startswith("⏳ Running") and "Some checks failed" in statuses[-1]
+    view, _ = drain(ctl.run_code(view, "PASS = True"))
+    assert "The interview is over" in said(view) and view.exercise is None
+
+
+def test_errors_become_notices_never_tracebacks(make_controller):
+    ctl = make_controller()
+    view, _ = drain(ctl.start(View(), [], "Adaptive", 1, "concepts"))
+
+    def boom(*args):
+        raise RuntimeError("secret internals")
+
+    ctl.engine.handle_stream = boom
+    view, _ = drain(ctl.send(view, "an answer"))
+    assert view.messages[-1]["content"].endswith(OOPS + "**")
+    assert "secret internals" not in said(view)
+
+    def down(*args):
+        raise ServiceError("the session database is unavailable")
+
+    ctl.engine.handle_stream = down
+    view, _ = drain(ctl.send(view, "an answer"))
+    assert "session database is unavailable" in view.messages[-1]["content"]
+
+
+def test_one_browser_cannot_open_another_browsers_session(make_controller):
+    ctl = make_controller()
+    alice, _ = drain(ctl.start(View(), [], "Adaptive", 1, "concepts"))
+    bob, _ = drain(ctl.list_sessions(View()))
+    assert bob.user_id != alice.user_id and bob.sessions == []
+    bob, _ = drain(ctl.resume(bob, alice.session_id))
+    assert bob.session_id is None and "Question 1" not in said(bob)
+    bob, _ = drain(ctl.show_report(bob, alice.session_id))
+    assert bob.report_md == ""
+
+
+def test_resume_after_reload_shows_the_transcript_and_continues(make_controller):
+    ctl = make_controller()
+    first, _ = drain(ctl.start(View(), [], "Adaptive", 2, "concepts"))
+    first, _ = drain(ctl.send(first, "1: a weak answer"))
+    reloaded, _ = drain(ctl.identify(View(), first.user_id))  # same browser, new tab
+    assert [sid for _, sid in reloaded.sessions] == [first.session_id]
+    reloaded, _ = drain(ctl.resume(reloaded, first.session_id))
+    text = said(reloaded)
+    assert "1: a weak answer" in text and "Score: 1.0 / 5" in text and "Resuming" in text
+
+
+def test_event_kinds_all_render():
+    assert render.messages_for(Notice("hi", "warning"))[0]["content"] == "⚠️ **hi**"
+    q = QuestionAsked(question_id="Q1", topic="t", topic_name="Tensors", difficulty=3,
+                      number=1, total=2, text="Why?")
+    assert "Tensors · hard" in render.messages_for(q)[0]["content"]
