@@ -169,3 +169,18 @@ def test_errata_file_is_current(knowledge_questions):
     assert committed == render_errata(knowledge_questions), \
         "regenerate: python -m interviewer.knowledge.errata > knowledge/ERRATA.md"
     assert "nn.SiLU" in committed and "torch.ao.quantization" in committed
+
+
+@pytest.mark.parametrize("short, slug", [
+    ("cnn", "convolutional-neural-networks"), ("rnn", "recurrent-neural-networks"),
+    ("tensor-ops", "tensor-operations-manipulation"), ("Autograd", "autograd-gradients"),
+    ("losses-optim", "loss-functions-optimization"), ("deployment", "model-saving-loading-deployment"),
+    ("Data Loading & Processing", "data-loading-processing"), ("nn-layers", "neural-networks-layers"),
+])
+def test_topic_short_forms(ingested_store, short, slug):
+    assert ingested_store.resolve_topic(short) == slug
+
+
+def test_ambiguous_topic_is_an_error(ingested_store):
+    with pytest.raises(InputError, match="unknown topic 'networks'"):
+        ingested_store.resolve_topic("networks")

@@ -85,6 +85,32 @@ class IngestSummary:
         return {**asdict(self), **{"counts": self.counts()}}
 
 
+def _stem(word: str) -> str:
+    if word.endswith("es") and len(word) > 4:
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _abbreviates(short: str, slug: str) -> bool:
+    """'cnn' ~ convolutional-neural-networks; 'tensor-ops', 'losses-optim', 'nn-layers' ~
+    each part is a word prefix, or the initials of a run of words, in order."""
+    return _parts_match(short.split("-"), slug.split("-"))
+
+
+def _parts_match(parts: list[str], words: list[str]) -> bool:
+    if not parts:
+        return True
+    part = parts[0]
+    for i, word in enumerate(words):
+        if _stem(word).startswith(_stem(part)) and _parts_match(parts[1:], words[i + 1:]):
+            return True
+        for k in range(2, len(words) - i + 1):
+            initials = "".join(w[0] for w in words[i:i + k])
+            if initials == part and _parts_match(parts[1:], words[i + k:]):
+                return True
+    return False
+
+
 def make_client(settings: Settings):
     """A Chroma client: a server when CHROMA_URL is set, else a persistent local store."""
     import chromadb
@@ -192,12 +218,13 @@ class KnowledgeStore:
         return {m["topic_slug"]: m["topic"] for m in got["metadatas"]}
 
     def resolve_topic(self, topic: str) -> str:
-        """Accept a topic's name or slug; return its slug or raise naming the choices."""
+        """Accept a topic's name, slug, a short form ("cnn", "tensor-ops", "autograd") or a
+        unique part of it; return its slug or raise naming the choices."""
         known = self.topics()
         slug = topic_slug(topic)
         if slug in known:
             return slug
-        matches = [s for s in known if slug and slug in s]
+        matches = [s for s in known if slug and _abbreviates(slug, s)]
         if len(matches) == 1:
             return matches[0]
         from interviewer.errors import InputError
