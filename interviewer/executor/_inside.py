@@ -217,6 +217,12 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL("libc.so.6", use_errno=True)
 
 
+# Runtime folders that live under /tmp on the host (a checkout in /tmp), as (stash, path):
+# the private /tmp would hide them, so they are bound back read-only from their stash.
+REBIND: list[tuple[str, str]] = []
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC = 0x1, 0x20, 0x1000, 0x4000
+
+
 def private_tmp(size_mb: int) -> None:
     """A fresh user+mount namespace with its own /tmp: runs never see each other's files."""
     libc = _libc()
@@ -230,6 +236,14 @@ def private_tmp(size_mb: int) -> None:
     opts = f"size={size_mb}m,mode=1777".encode()
     if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0x2 | 0x4, opts) != 0:  # nosuid, nodev
         raise OSError(ctypes.get_errno(), "mounting a private /tmp failed")
+    for stash, path in REBIND:
+        os.makedirs(path, exist_ok=True)
+        if libc.mount(stash.encode(), path.encode(), None, MS_BIND | MS_REC, None) != 0:
+            raise OSError(ctypes.get_errno(), f"binding the runtime at {path} failed")
+        flags = MS_BIND | MS_REMOUNT | MS_RDONLY | 0x2 | 0x4  # keep nosuid, nodev
+        libc.mount(None, path.encode(), None, flags, None)
+        if not os.statvfs(path).f_flag & os.ST_RDONLY:
+            raise OSError(1, f"{path} could not be made read-only")
 
 
 def drop_capabilities() -> None:
@@ -463,6 +477,7 @@ def _reap(sel: selectors.BaseSelector, key: selectors.SelectorKey) -> None:
 
 def main(argv: list[str]) -> None:
     config = json.loads(argv[1])
+    REBIND.extend((stash, path) for stash, path in config.get("rebind", []))
     sock = socket.socket(fileno=config["control_fd"])
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     _import_seccomp(config["libs"])

@@ -71,24 +71,41 @@ def gpu_present() -> bool:
         Path("/dev").glob("nvidia[0-9]*"))
 
 
-def _runtime_binds() -> list[str]:
-    """Read-only binds of the Python runtime and the shared libraries it loads."""
-    args: list[str] = []
+def _runtime_roots() -> list[Path]:
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
              Path(sys.executable).resolve().parent.parent}
     for lib in ("/usr/lib", "/usr/lib64", "/usr/lib32"):
         if os.path.isdir(lib):
             roots.add(Path(lib))
-    for root in sorted(roots):
-        args += ["--ro-bind", str(root), str(root)]
     if Path(sys.prefix) != Path(sys.prefix).resolve():
-        args += ["--ro-bind", sys.prefix, sys.prefix]
+        roots.add(Path(sys.prefix))
+    return sorted(roots)
+
+
+def _under_tmp(path: Path) -> bool:
+    return path == Path("/tmp") or Path("/tmp") in path.parents
+
+
+def _runtime_binds() -> list[str]:
+    """Read-only binds of the Python runtime and the shared libraries it loads. Roots under
+    /tmp (a checkout there) are bound after the sandbox's own /tmp; see `_tmp_rebinds`."""
+    args: list[str] = []
+    for root in _runtime_roots():
+        if not _under_tmp(root):
+            args += ["--ro-bind", str(root), str(root)]
     for top in ("/lib", "/lib64", "/lib32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
     return args
+
+
+def _tmp_rebinds() -> list[tuple[str, str]]:
+    """(stash, path) for runtime roots under /tmp: each run's private /tmp hides them, so the
+    worker also sees them at a stash path and binds them back read-only (_inside.py)."""
+    return [(f"/sandbox/runtime/{i}", str(root))
+            for i, root in enumerate(r for r in _runtime_roots() if _under_tmp(r))]
 
 
 def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
@@ -102,11 +119,14 @@ def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
     argv += _runtime_binds()
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(config.tmp_mb << 20),
              "--tmpfs", "/tmp", "--ro-bind", str(INSIDE_SCRIPT), SANDBOX_SCRIPT]
+    rebind = _tmp_rebinds()
+    for stash, path in rebind:
+        argv += ["--ro-bind", path, path, "--ro-bind", path, stash]
     if config.device == "cuda":
         for node in [*GPU_DEVICE_NODES, *map(str, sorted(Path("/dev").glob("nvidia[0-9]*")))]:
             if os.path.exists(node):
                 argv += ["--dev-bind", node, node]
-    inner = {"control_fd": control_fd, "device": config.device,
+    inner = {"control_fd": control_fd, "device": config.device, "rebind": rebind,
              "memory_fraction": config.memory_fraction,
              "libs": {"c": "libc.so.6", "seccomp": ctypes.util.find_library("seccomp") or ""}}
     return argv + [config.python, "-I", "-B", SANDBOX_SCRIPT, json.dumps(inner)]
