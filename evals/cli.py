@@ -113,7 +113,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     grader = offline.OfflineGrader(Embedder(settings.embed_model, threads=settings.torch_threads))
     doc = fit_calibration(grader, items, str(args.dataset))
     path = write_calibration(doc, Path(offline.__file__).parent)
-    print(json.dumps(doc["models"], indent=2), file=sys.stderr)
+    print(json.dumps({k: v for k, v in doc.items() if k != "models"}, indent=2), file=sys.stderr)
     print(f"wrote {path}", file=sys.stderr)
     return 0
 

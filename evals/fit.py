@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from evals.dataset import Item
-from interviewer.grading.calibration import CALIBRATION_FILE, fit
+from interviewer.grading.calibration import CALIBRATION_FILE, HIDDEN, INPUTS, L2, SEEDS, fit
+from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
 from interviewer.knowledge.models import Question
-
-L2 = 0.01
 
 
 def generic(q: Question) -> Question:
@@ -37,9 +36,11 @@ def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str) -> d
     gold = np.array([it.row.gold for it in items])
     models = {}
     for mode, strip in (("curated", False), ("generic", True)):
-        x = feature_matrix(grader, items, strip)
-        models[mode] = fit(x, gold, l2=L2).to_dict()
-    return {"fitted_on": dataset, "rows": len(items), "l2": L2,
+        cols = [FEATURES.index(f) for f in INPUTS[mode]]
+        x = feature_matrix(grader, items, strip)[:, cols]
+        models[mode] = fit(x, gold, INPUTS[mode]).to_dict()
+    return {"fitted_on": dataset, "rows": len(items), "hidden": HIDDEN, "l2": L2,
+            "seeds": SEEDS, "selected_by": "5-fold CV grouped by question within train",
             "questions": len({it.question.id for it in items}), "models": models}
 
 

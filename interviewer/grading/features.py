@@ -20,13 +20,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from interviewer.grading import contrast as C
 from interviewer.grading import text as T
 from interviewer.grading.base import Span
+from interviewer.grading.contrast import name_positions
 from interviewer.grading.encoder import Encoded, TextEncoder
 from interviewer.grading.rubric import ANTONYMS, Point, Rubric
 
 FEATURES = ("coverage", "covered_frac", "cosine", "token_recall", "token_precision",
-            "contradicted", "misconception", "stuffing", "injection", "length", "code_symbols")
+            "contradicted", "misconception", "stuffing", "injection", "length", "code_symbols",
+            "min_strength", "max_strength", "misc_margin", "reversed", "negation_rate")
 COVERED, PARTIAL = 0.55, 0.30  # verdict thresholds on a point's match strength (0-1)
 MISCONCEPTION_MIN = 0.66
 
@@ -119,18 +122,6 @@ def _mentions(word: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
 
 
-def _name_positions(names: tuple[str, ...], text: str) -> list[tuple[int, str]]:
-    """Where API names are mentioned as code: ``x.view(``, ``view()``, `` `view` ``."""
-    found = []
-    for n in names:
-        pat = rf"(?:(?<=\.)|(?<=`)|(?<![\w.])){re.escape(n)}(?=\(|`|\b)"
-        for m in re.finditer(pat, text):
-            before, after = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 1]
-            if before in (".", "`") or after in ("(", "`") or not n.islower():
-                found.append((m.start(), n))
-    return sorted(found)
-
-
 def _contradicts(p: Point, rubric: Rubric, seg: T.Segment, cos: float) -> bool:
     """The best sentence reuses the point's words with the meaning reversed: negation
     toggled, an antonym swapped in, or the property given to a sibling API (roles swapped)."""
@@ -154,7 +145,7 @@ def _swapped(p: Point, rubric: Rubric, text: str) -> bool:
     the point's words is another API of the question (the roles are swapped)."""
     if not p.names:
         return False
-    mentions = _name_positions(rubric.names, text)
+    mentions = name_positions(rubric.names, text)
     if not mentions:
         return False
     low = text.lower()
@@ -182,6 +173,21 @@ def find_misconceptions(rubric: Rubric, ans: _Answer) -> list[tuple[str, Span, f
         if sims[j] >= MISCONCEPTION_MIN and sims[j] > point_best[j] + 0.03 and not denied:
             hits.append((text, ans.segments[j].span, float(sims[j])))
     return hits
+
+
+def misconception_margin(rubric: Rubric, ans: _Answer) -> float:
+    """Largest lead, over answer sentences that do not deny it, of a misconception's
+    similarity over the best key point's (negative: every sentence fits a point better)."""
+    if not rubric.misconceptions:
+        return -0.5
+    point_best = np.max(np.stack([ans.seg_vecs @ p.enc.vec for p in rubric.points]), axis=0)
+    best = -0.5
+    for text, enc in rubric.misconceptions:
+        for j, sim in enumerate(ans.seg_vecs @ enc.vec):
+            seg = ans.segments[j].span.text
+            if T.negation_count(seg) % 2 == T.negation_count(text) % 2:
+                best = max(best, float(sim - point_best[j]))
+    return best
 
 
 def analyze(encoder: TextEncoder, rubric: Rubric, answer: str) -> Analysis:
@@ -219,11 +225,19 @@ def _features(rubric: Rubric, ans: _Answer, matches: list[PointMatch],
         "injection": float(injected),
         "length": min(1.0, math.log1p(n_words) / math.log(40.0)),
         "code_symbols": code_frac * sym,
+        "min_strength": float(np.min(strengths)),
+        "max_strength": float(np.max(strengths)),
+        "misc_margin": misconception_margin(rubric, ans),
+        "reversed": C.reversal_rate([c for s in ans.segments if not s.code
+                                     for c in C.clauses(s.span.text, rubric.names)],
+                                    list(rubric.ref_clauses), ANTONYMS),
+        "negation_rate": min(1.0, C.negations(prose) / max(1, len(ans.segments))),
     }
 
 
 def _empty(rubric: Rubric, injected: bool) -> Analysis:
     feats = {f: 0.0 for f in FEATURES}
+    feats["misc_margin"] = -0.5
     feats["injection"] = float(injected)
     matches = [PointMatch(p.text, 0.0, None, False) for p in rubric.points]
     return Analysis(matches, [], feats, {"injection": injected, "empty": True})

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from interviewer.grading import contrast as C
 from interviewer.grading import text as T
 from interviewer.grading.encoder import Encoded, TextEncoder
 from interviewer.knowledge.models import Question
@@ -51,6 +52,7 @@ class Rubric:
     symbols: frozenset[str]
     reference_vec: np.ndarray
     names: tuple[str, ...]  # every API name in the question and reference
+    ref_clauses: tuple[C.Clause, ...] = ()  # the reference's clauses (see contrast.py)
 
 
 def derive_points(reference: str) -> list[str]:
@@ -112,9 +114,10 @@ def _assemble(mode, question, q_enc, points, m_enc, r_enc) -> Rubric:
     ref_vec = np.mean([e.vec for e in r_enc], axis=0)
     ref_vec = ref_vec / max(float(np.linalg.norm(ref_vec)), 1e-9)
     syms = T.symbols(question.reference) | {s.split(".")[-1].lower() for s in question.symbols}
+    names = tuple(api_names(question.question + " " + question.reference))
     return Rubric(mode=mode, question=q_enc, points=tuple(points),
                   misconceptions=tuple(zip(question.misconceptions, m_enc)),
                   reference_tokens=ref_tokens, reference_weights=np.asarray(weights),
                   question_stems=frozenset(T.content_stems(question.question)),
                   symbols=frozenset(syms), reference_vec=ref_vec,
-                  names=tuple(api_names(question.question + " " + question.reference)))
+                  names=names, ref_clauses=tuple(C.clauses(question.reference, names)))
