@@ -42,7 +42,12 @@ test: install-test
 	INTERVIEWER_TORCH_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-test
-	$(PY) bench/bench_retrieval.py
+	mkdir -p bench/results
+	$(PY) bench/bench_retrieval.py --out bench/results/retrieval.json
+	$(PY) bench/bench_grading.py --json > bench/results/grading.json
+	$(PY) bench/bench_engine.py --json > bench/results/engine.json
+	$(PY) bench/bench_executor.py --json > bench/results/executor.json
+	$(PY) bench/bench_ui.py --users 20 --questions 2 --out bench/results/ui.json
 
 evals: install-test
 	$(PY) -m evals run --dataset evals/data/dev.jsonl --grader offline --out /tmp/interviewer-eval-dev.json --baseline evals/baseline.json
