@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from evals.dataset import Item
-from interviewer.grading.calibration import CALIBRATION_FILE, HIDDEN, INPUTS, L2, SEEDS, fit
+from interviewer.grading.calibration import (CALIBRATION_FILE, HIDDEN, INPUTS, L2, MODEL_KIND,
+                                            SEEDS, fit, fit_linear)
 from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
 from interviewer.knowledge.models import Question
@@ -38,7 +39,8 @@ def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str) -> d
     for mode, strip in (("curated", False), ("generic", True)):
         cols = [FEATURES.index(f) for f in INPUTS[mode]]
         x = feature_matrix(grader, items, strip)[:, cols]
-        models[mode] = fit(x, gold, INPUTS[mode]).to_dict()
+        fitter = fit if MODEL_KIND[mode] == "mlp" else fit_linear
+        models[mode] = fitter(x, gold, INPUTS[mode]).to_dict()
     return {"fitted_on": dataset, "rows": len(items), "hidden": HIDDEN, "l2": L2,
             "seeds": SEEDS, "selected_by": "5-fold CV grouped by question within train",
             "questions": len({it.question.id for it in items}), "models": models}
