@@ -291,3 +291,16 @@ def test_real_sandbox_runs_an_exercise_solution(settings, ingested_store, knowle
         assert result.score == 5.0
     finally:
         engine.close()
+
+
+def test_reference_only_for_finished_questions_of_own_session(engine):
+    sid, events = engine.start("alice", {"questions": 2, "seed": 3, "follow_ups": 0})
+    asked = next(e for e in events if e.kind == "question")
+    (early,) = engine.reference("alice", sid)
+    assert early.kind == "notice" and "once you have finished" in early.text
+    engine.handle("alice", sid, "/skip")
+    (shown,) = engine.reference("alice", sid)
+    assert shown.kind == "reference" and shown.question_id == asked.question_id
+    assert shown.text == engine.bank.get(asked.question_id).reference
+    with pytest.raises(InputError):
+        engine.reference("mallory", sid)

@@ -147,6 +147,20 @@ class Interviewer:
         state, _ = self._load(user_id, session_id)
         return build_report(state, self.bank)
 
+    def reference(self, user_id: str, session_id: str,
+                  question_id: str | None = None) -> list[Event]:
+        """The reference answer of a finished question of this session (the latest one by
+        default). Never of the open question: it would answer a pending follow-up."""
+        state, _ = self._load(user_id, session_id)
+        closed = [i for i in state.items if i.kind == "question" and i.status != "open"]
+        if question_id is not None:
+            closed = [i for i in closed if i.ref_id == question_id]
+        if not closed:
+            return [Notice("The reference answer is shown once you have finished a question "
+                           "(answer it, skip it, or say \"I don't know\").")]
+        q = self.bank.get(closed[-1].ref_id)
+        return [ReferenceShown(question_id=q.id, text=q.reference, key_points=list(q.key_points))]
+
     def list_sessions(self, user_id: str) -> list[SessionSummary]:
         return self.sessions.list(_check_user(user_id))
 

@@ -246,13 +246,14 @@ class SlackBot:
         if not mine:
             poster.ephemeral(click.user_id, render.render_text(
                 "Only the person who answered can open this reference."))
-        elif mine[0].open_question == click.question_id:
-            poster.ephemeral(click.user_id, render.render_text(
-                "Answer (or `skip`) the open question first; then the reference is yours."))
         else:
-            q = self.interviewer.bank.get(click.question_id)
-            poster.ephemeral(click.user_id, render.render_reference(ReferenceShown(
-                question_id=q.id, text=q.reference, key_points=list(q.key_points))))
+            events = self.interviewer.reference(engine_user(click.team_id, click.user_id),
+                                                mine[0].session_id, click.question_id)
+            if isinstance(events[0], ReferenceShown):
+                poster.ephemeral(click.user_id, render.render_reference(events[0]))
+            else:
+                poster.ephemeral(click.user_id, render.render_text(
+                    "Answer (or `skip`) the open question first; then the reference is yours."))
 
     # ------------------------------------------------------------------ start-up
     def warm_up(self) -> None:

@@ -179,21 +179,8 @@ class Controller:
         if not view.session_id:
             yield self.notify(view, "Start an interview first.")
             return
-        ask = getattr(self.engine, "reference", None)
-        events = ask(view.user_id, view.session_id) if ask else self._reference_fallback(view)
+        events = self.engine.reference(view.user_id, view.session_id)
         yield from self._play(view, events)
-
-    def _reference_fallback(self, view: View) -> list[Event]:
-        # Stopgap until the engine offers `reference(user_id, session_id)`: the reference
-        # of the last question whose item is closed (never the open one).
-        report = self.engine.report(view.user_id, view.session_id).to_dict()
-        closed = [i for i in report.get("transcript", [])
-                  if i.get("kind") == "question" and i.get("status") != "open"]
-        if not closed:
-            return [Notice("The reference answer is shown once you have finished a question.")]
-        q = self.engine.bank.get(closed[-1]["ref_id"])
-        return [Notice(f"Reference for question {closed[-1]['number']}: {q.question}"),
-                ReferenceShown(question_id=q.id, text=q.reference, key_points=list(q.key_points))]
 
     # ------------------------------------------------------------ past sessions
     @guarded
