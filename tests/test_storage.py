@@ -67,7 +67,8 @@ def postgres_url():
 def pg_store(postgres_url):
     engine = make_engine(postgres_url)
     with engine.begin() as conn:  # a clean schema for every test
-        conn.exec_driver_sql("DROP TABLE IF EXISTS turns, sessions, "
+        conn.exec_driver_sql("DROP TABLE IF EXISTS turns, sessions, slack_threads, slack_events, "
+                             "slack_daily, "
                              f"{VERSION_TABLE} CASCADE")
     store = SessionStore(postgres_url, engine=engine).open()
     yield store
@@ -92,10 +93,11 @@ def test_constructor_does_no_io(tmp_path):
 
 
 def test_migrations_are_idempotent(store):
-    assert migrate(store.engine) == "0001"
-    assert migrate(store.engine) == "0001"
+    assert migrate(store.engine) == "0002"
+    assert migrate(store.engine) == "0002"
     names = set(sa.inspect(store.engine).get_table_names())
-    assert {"sessions", "turns", VERSION_TABLE} <= names
+    assert {"sessions", "turns", "slack_threads", "slack_events", "slack_daily",
+            VERSION_TABLE} <= names
 
 
 def test_create_save_load_turns_and_list(store):

@@ -5,8 +5,8 @@ DATABASE_URL) next to the engine's sessions:
 - `slack_events`: event ids already taken, so a retried event is handled once;
 - `slack_daily`: channels that get a question of the day.
 
-The engine's own tables are made by its migrations; these three are created here on start
-(`open()`), and nothing of the engine's is touched.
+The tables are made by the storage migrations (revision 0002), applied on `open()`; the
+definitions below are what the queries use.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from interviewer.errors import ServiceError
-from interviewer.storage.db import make_engine
+from interviewer.storage.db import make_engine, migrate
 
 metadata = sa.MetaData()
 DAILY_THREAD_USER = "*"  # the row that marks a thread as a daily-question thread
@@ -99,10 +99,7 @@ class SlackStore:
         with self._lock:
             if self._engine is None:
                 engine = make_engine(self.url)
-                try:
-                    metadata.create_all(engine)
-                except sa.exc.OperationalError as e:
-                    raise ServiceError(f"cannot open the Slack tables: {e.orig}") from e
+                migrate(engine)  # raises ServiceError naming the database when it fails
                 self._engine = engine
         return self
 
