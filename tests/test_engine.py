@@ -304,3 +304,13 @@ def test_reference_only_for_finished_questions_of_own_session(engine):
     assert shown.text == engine.bank.get(asked.question_id).reference
     with pytest.raises(InputError):
         engine.reference("mallory", sid)
+
+
+def test_over_long_answer_is_refused_with_a_notice_and_nothing_recorded(engine):
+    sid, _ = engine.start("alice", {"questions": 1, "seed": 5, "follow_ups": 0})
+    turns = len(engine.transcript("alice", sid))
+    (notice,) = engine.handle("alice", sid, "word " * 5000)
+    assert notice.kind == "notice" and "the limit is 20,000" in notice.text
+    assert len(engine.transcript("alice", sid)) == turns
+    events = engine.handle("alice", sid, "/skip")  # the session goes on normally
+    assert any(e.kind == "report" for e in events)

@@ -33,7 +33,7 @@ from interviewer.engine.scoring import grade_event, item_score, update_weak_poin
 from interviewer.engine.state import (MAX_SCORE, Attempt, Item, PendingFollowUp, Plan,
                                       SessionState)
 from interviewer.errors import InputError, ServiceError
-from interviewer.grading.base import Grade, Grader
+from interviewer.grading.base import MAX_ANSWER_CHARS, Grade, Grader
 from interviewer.knowledge.models import Question, topic_slug
 from interviewer.llm.prompts import render
 from interviewer.storage import SessionStore, SessionSummary, TurnRecord
@@ -41,6 +41,9 @@ from interviewer.storage import SessionStore, SessionSummary, TurnRecord
 log = logging.getLogger(__name__)
 MAX_CODE_SUBMISSIONS = 3
 HISTORY_TURNS = 6
+
+
+MAX_CODE_CHARS = 100_000
 
 
 def _now() -> str:
@@ -108,6 +111,9 @@ class Interviewer:
         if state.status != "active":
             yield self._over_notice(state)
             return
+        if len(text) > MAX_ANSWER_CHARS:
+            yield _too_long("answer", len(text), MAX_ANSWER_CHARS)
+            return
         version = self.sessions.set_pending(session_id, user_id, version=version, text=text)
         yield from self._commit(_Turn(state, version), self._dispatch(state, text), said=text)
 
@@ -117,6 +123,8 @@ class Interviewer:
         item = state.current
         if state.status != "active" or item is None or item.kind != "exercise":
             return [Notice("There is no coding exercise open right now.", "warning")]
+        if len(code) > MAX_CODE_CHARS:
+            return [_too_long("code", len(code), MAX_CODE_CHARS)]
         version = self.sessions.set_pending(session_id, user_id, version=version, text=code)
         return _final(self._commit(_Turn(state, version), self._code(state, item, code),
                                    said=code, said_kind="code"))
@@ -559,6 +567,12 @@ class Interviewer:
 
 
 # --------------------------------------------------------------------- helpers
+def _too_long(what: str, size: int, limit: int) -> Notice:
+    return Notice(f"Your {what} has {size:,} characters; the limit is {limit:,}. Shorten it and "
+                  "send it again (nothing was recorded, and the question is still open).",
+                  "warning")
+
+
 def _state_from(data: dict) -> SessionState:
     return SessionState.from_dict(data)
 
