@@ -598,10 +598,12 @@ def _check_user(user_id: str) -> str:
 
 def _title(state: SessionState) -> str:
     names = [state.topic_names.get(t, t) for t in state.topics]
+    n = state.plan_model.questions
+    count = f"{n} question{'s' if n != 1 else ''}"
     if not state.plan_model.topics:
-        return f"All topics · {state.plan_model.questions} questions"
+        return f"All topics · {count}"
     shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-    return f"{shown} · {state.plan_model.questions} questions"
+    return f"{shown} · {count}"
 
 
 def _record_data(event: Event) -> dict:
