@@ -99,6 +99,7 @@ class ExerciseOffered(Event):
     total: int
     text: str
     starter: str
+    topic_name: str = ""
 
 
 @dataclass(frozen=True)

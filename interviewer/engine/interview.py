@@ -560,7 +560,8 @@ class Interviewer:
             ex = self._exercise(item.ref_id)
             return ExerciseOffered(exercise_id=ex.id, title=ex.title, topic=item.topic,
                                    difficulty=ex.difficulty, number=item.number, total=total,
-                                   text=ex.prompt, starter=ex.starter)
+                                   text=ex.prompt, starter=ex.starter,
+                                   topic_name=item.topic_name)
         return QuestionAsked(question_id=item.ref_id, topic=item.topic,
                              topic_name=item.topic_name, difficulty=item.difficulty,
                              number=item.number, total=total, text=item.prompt)

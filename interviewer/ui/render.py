@@ -114,7 +114,7 @@ def _reference(e: ReferenceShown) -> Message:
 
 
 def exercise_markdown(e: ExerciseOffered) -> str:
-    topic = getattr(e, "topic_name", None) or e.topic.replace("-", " ").capitalize()
+    topic = e.topic_name or e.topic.replace("-", " ").capitalize()
     return (f"### 🧪 Exercise {e.number} of {e.total}: {e.title}\n"
             f"<sub>{topic} · {DIFFICULTY.get(e.difficulty, e.difficulty)}</sub>\n\n{e.text}")
 
