@@ -140,6 +140,23 @@ def test_killing_parent_does_not_hurt_service(ex):
     assert ex.run("print(1 + 1)").stdout == "2\n"
 
 
+@pytest.mark.parametrize("attack", [
+    # sigqueue() is rt_sigqueueinfo: a queued SIGKILL to the worker
+    "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+    "rc = libc.sigqueue(os.getppid(), 9, 0)\nprint(rc, ctypes.get_errno())",
+    # shrink the worker's limits so the next run cannot open files or allocate
+    "import os, resource\nresource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (3, 3))",
+    "import os\nos.setpriority(os.PRIO_PROCESS, os.getppid(), 19)",
+    "import os\nos.sched_setaffinity(os.getppid(), {0})",
+])
+def test_cannot_reach_the_worker_by_other_calls(ex, attack):
+    r = ex.run(attack)
+    assert r.status in ("ok", "error")
+    assert r.status == "error" or r.stdout.startswith("-1 1")  # EPERM
+    after = ex.run("import torch\nprint(torch.ones(2).sum().item())")
+    assert after.status == "ok" and after.stdout == "2.0\n"
+
+
 def test_worker_death_is_survived(ex):
     ex._worker.kill()  # as if the worker had been killed from outside
     ex._worker.wait(5)

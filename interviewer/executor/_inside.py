@@ -280,8 +280,13 @@ def apply_seccomp(threads: bool = False) -> None:
     for name in ENOSYS_SYSCALLS:
         f.add_rule(sc.ERRNO(38), name)
     f.add_rule(sc.ERRNO(1), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
-    f.add_rule(sc.ERRNO(1), "kill", sc.Arg(0, sc.NE, me))
-    f.add_rule(sc.ERRNO(1), "tgkill", sc.Arg(0, sc.NE, me))
+    # Signals, queued signals, rlimits, priority and scheduling reach only this process:
+    # the worker and other runs share its uid inside the sandbox.
+    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        f.add_rule(sc.ERRNO(1), name, sc.Arg(0, sc.NE, me))
+    for name in ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam"):
+        f.add_rule(sc.ERRNO(1), name, sc.Arg(0, sc.NE, 0))  # 0 = this process
+    f.add_rule(sc.ERRNO(1), "setpriority", sc.Arg(1, sc.NE, 0))
     f.add_rule(sc.ERRNO(13), "socket", sc.Arg(0, sc.NE, AF_UNIX))
     f.load()
 
