@@ -314,3 +314,16 @@ def test_over_long_answer_is_refused_with_a_notice_and_nothing_recorded(engine):
     assert len(engine.transcript("alice", sid)) == turns
     events = engine.handle("alice", sid, "/skip")  # the session goes on normally
     assert any(e.kind == "report" for e in events)
+
+
+def test_code_that_fails_before_the_checks_can_be_fixed(settings, ingested_store,
+                                                        knowledge_questions):
+    engine = make_engine(settings, ingested_store, knowledge_questions, executor=FakeRunner())
+    sid, _ = engine.start("u", {"questions": 1, "mode": "coding", "seed": 17})
+    events = engine.submit_code("u", sid, "def f(:  # SYNTAX")
+    assert kinds(events) == ["code_result", "notice"]
+    assert "did not run to the checks (error)" in events[-1].text and "2 tries left" in events[-1].text
+    events = engine.submit_code("u", sid, "# REFUSED")
+    assert "did not count as a try" in events[-1].text
+    events = engine.submit_code("u", sid, "# PASS")
+    assert first(events, "code_result").score == 5.0 and "report" in kinds(events)

@@ -43,7 +43,8 @@ class TopicGrader:
 
 
 class FakeRunner:
-    """A CodeRunner without a sandbox: code containing 'PASS' passes all 3 checks."""
+    """A CodeRunner without a sandbox: code containing 'PASS' passes all 3 checks, 'SYNTAX'
+    fails before the checks (an error), 'REFUSED' is a sandbox that cannot run code."""
 
     def __init__(self, exercises: Sequence[Exercise] | None = None) -> None:
         self._exercises = list(exercises or [
@@ -60,6 +61,9 @@ class FakeRunner:
 
     def run(self, code: str, exercise_id: str) -> CodeOutcome:
         self.runs.append((code, exercise_id))
+        if "SYNTAX" in code or "REFUSED" in code:
+            status = "error" if "SYNTAX" in code else "refused"
+            return CodeOutcome(status, 0, 0, f"{status}: no checks ran")
         passed = 3 if "PASS" in code else 1
         return CodeOutcome("passed" if passed == 3 else "failed", passed, 3, f"{passed}/3")
 

@@ -44,6 +44,7 @@ HISTORY_TURNS = 6
 
 
 MAX_CODE_CHARS = 100_000
+SERVICE_FAULTS = {"refused", "crashed"}  # the sandbox failed, not the candidate's code
 
 
 def _now() -> str:
@@ -495,6 +496,13 @@ class Interviewer:
             yield Notice("Code cannot be run here.", "warning")
             return
         outcome = self.runner.run(code, item.ref_id)
+        if outcome.status in SERVICE_FAULTS:  # not the candidate's fault: no try is used
+            yield CodeResult(exercise_id=item.ref_id, status=outcome.status, passed=0,
+                             total=outcome.total, score=0.0, text=outcome.summary,
+                             details=outcome.details)
+            yield Notice("The code could not be run here (the sandbox is unavailable); this "
+                         "did not count as a try. Send it again, or /skip.", "warning")
+            return
         penalty = item.unpaid_hints * self.settings.hint_penalty
         score = round(max(0.0, outcome.score - penalty), 2)
         item.submissions += 1
@@ -504,10 +512,12 @@ class Interviewer:
         yield CodeResult(exercise_id=item.ref_id, status=outcome.status, passed=outcome.passed,
                          total=outcome.total, score=score, text=outcome.summary,
                          details=outcome.details)
-        if outcome.passed < outcome.total and item.submissions < MAX_CODE_SUBMISSIONS:
-            yield Notice(f"{outcome.total - outcome.passed} check(s) failed; fix your code and "
-                         f"send it again ({MAX_CODE_SUBMISSIONS - item.submissions} tries "
-                         "left), or /skip.")
+        solved = outcome.status == "passed" or (outcome.total and outcome.passed == outcome.total)
+        if not solved and item.submissions < MAX_CODE_SUBMISSIONS:
+            failed = (f"{outcome.total - outcome.passed} check(s) failed" if outcome.total
+                      else f"the code did not run to the checks ({outcome.status})")
+            yield Notice(f"{failed[0].upper()}{failed[1:]}; fix your code and send it again "
+                         f"({MAX_CODE_SUBMISSIONS - item.submissions} tries left), or /skip.")
             return
         item.unpaid_hints = 0
         yield from self._close(state, item)
