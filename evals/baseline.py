@@ -4,6 +4,7 @@ more than its tolerance. `python -m evals baseline` rewrites the baseline delibe
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 # metric -> (direction, tolerance). Higher is better for +1, lower for -1.
@@ -21,12 +22,16 @@ def baseline_doc(report: dict) -> dict:
 def compare(metrics: dict, baseline: dict) -> list[str]:
     """Human-readable regressions; empty when the run is within tolerance everywhere."""
     problems = []
+    if not baseline.get("metrics"):
+        return ["the baseline has no metrics: refusing to gate against nothing"]
     for name, (direction, default_tol) in GATED.items():
-        if name not in baseline.get("metrics", {}):
+        if name not in baseline["metrics"]:
             continue
-        base, now = baseline["metrics"][name], metrics[name]
+        base, now = baseline["metrics"][name], metrics.get(name)
         tol = baseline.get("tolerance", {}).get(name, default_tol)
-        if (base - now) * direction > tol:
+        if now is None or not math.isfinite(now):
+            problems.append(f"{name}: {now} is not a number (baseline {base:.4f})")
+        elif (base - now) * direction > tol:
             problems.append(f"{name}: {now:.4f} vs baseline {base:.4f} (tolerance {tol})")
     return problems
 

@@ -93,6 +93,12 @@ class Settings(BaseModel):
     hint_penalty: float = Field(default=1.0, ge=0, le=5)
     llm_price_per_mtok: tuple[float, float] | None = None
 
+    @field_validator("llm")
+    @classmethod
+    def _normalise_llm(cls, v: str) -> str:
+        v = v.strip()
+        return "offline" if v.lower() in ("", "offline", "none") else v
+
     @field_validator("chroma_url", "database_url", "openai_base_url")
     @classmethod
     def _blank_is_none(cls, v: str | None) -> str | None:

@@ -62,3 +62,15 @@ def test_ingest_bad_file_is_a_clear_error(tmp_path):
     assert out.returncode == 2
     assert "bad.md:2: question 'What?' has no answer" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_search_file_that_cannot_be_read(cli_home, tmp_path):
+    out = run_cli("search", "--file", str(tmp_path / "missing.txt"), env_home=cli_home)
+    assert out.returncode == 2 and "missing.txt: cannot read queries" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_offline_is_case_insensitive():
+    from interviewer.settings import Settings
+
+    assert Settings.from_env({"INTERVIEWER_LLM": " Offline "}).llm == "offline"

@@ -112,3 +112,12 @@ def test_inline_reference_wins_over_question_id(tmp_path):
     items = load_dataset(write(tmp_path / "d.jsonl", [row]), None)
     assert items[0].question.reference == ROWS[0]["reference_answer"]
     assert not items[0].question.curated
+
+
+def test_gate_refuses_nan_and_empty_baselines():
+    from evals.baseline import compare
+
+    assert compare({"qwk": float("nan")}, {"metrics": {"qwk": 0.9}})
+    assert compare({"qwk": 0.95}, {"metrics": {}}) == [
+        "the baseline has no metrics: refusing to gate against nothing"]
+    assert compare({"qwk": 0.95}, {"metrics": {"qwk": 0.9}}) == []

@@ -71,14 +71,20 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     plan = {"topics": args.topics, "questions": args.questions, "mode": args.mode,
             "difficulty": args.difficulty, "seed": args.seed, "follow_ups": args.follow_ups}
-    session_id, opening = engine.start_stream(_user(args), plan)
-    return _converse(engine, _user(args), session_id, opening, args.json)
+    try:
+        session_id, opening = engine.start_stream(_user(args), plan)
+        return _converse(engine, _user(args), session_id, opening, args.json)
+    finally:
+        engine.close()  # the sandbox worker and background work end with the chat
 
 
 def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
-    return _converse(engine, _user(args), args.id, engine.resume_stream(_user(args), args.id),
-                     args.json)
+    try:
+        return _converse(engine, _user(args), args.id,
+                         engine.resume_stream(_user(args), args.id), args.json)
+    finally:
+        engine.close()
 
 
 def cmd_sessions(args: argparse.Namespace, settings: Settings) -> int:

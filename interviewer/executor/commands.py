@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_exercises(args: argparse.Namespace, settings: Settings) -> int:
-    items = [e.summary() for e in load_exercises(topic=args.topic)]
+    items = [e.summary() for e in load_exercises(settings.knowledge_dir / "exercises",
+                                                 topic=args.topic)]
     if args.json:
         from interviewer.cli import print_json
 

@@ -63,7 +63,7 @@ class Executor:
         self.concurrency = concurrency or s.executor_concurrency
         self.limits = Limits(wall_s or s.executor_wall_s, memory_mb or s.executor_memory_mb,
                              (output_kb or s.executor_output_kb) * 1024)
-        self.exercises_dir = exercises_dir
+        self.exercises_dir = exercises_dir or s.knowledge_dir / "exercises"
         self._bwrap = bwrap or s.executor_bwrap
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()

@@ -194,6 +194,13 @@ class Worker:
     _stderr_path: Path | None = None
 
     def start(self) -> "Worker":
+        try:
+            return self._start()
+        except BaseException:
+            self.close()  # the socket, the log file and the cgroup of a failed start
+            raise
+
+    def _start(self) -> "Worker":
         bwrap = check_bwrap(self.config)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         cfg = SandboxConfig(**{**self.config.__dict__, "bwrap": bwrap})
@@ -213,7 +220,7 @@ class Worker:
         finally:
             theirs.close()
             log.close()
-        self._sock = ours
+            self._sock = ours
         self.info = self._wait_ready()
         return self
 
