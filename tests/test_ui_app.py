@@ -104,8 +104,8 @@ def test_bad_input_gets_words_not_tracebacks(app_url):
     out = client.predict("an answer before starting", api_name="/answer")
     assert "Start an interview first" in _chat(out)
     client.predict(["autograd-gradients"], "Hard", 1, "concepts", api_name="/start")
-    out = client.predict("x" * 6000, api_name="/answer")
-    assert "the limit is 5,000" in _chat(out) and "Traceback" not in _chat(out)
+    out = client.predict("x" * 20_001, api_name="/answer")
+    assert "the limit is 20,000" in _chat(out) and "Traceback" not in _chat(out)
     out = client.predict("print(1)", api_name="/run_code")
     assert "no coding exercise open" in _chat(out)
 

@@ -25,11 +25,11 @@ from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notic
                                        QuestionAsked, ReferenceShown, ReportReady, TextDelta)
 from interviewer.errors import InterviewerError
 from interviewer.ui import render
+from interviewer.engine.interview import MAX_CODE_CHARS
+from interviewer.grading.base import MAX_ANSWER_CHARS  # the same limits as the engine's
 from interviewer.ui.identity import new_user_id, user_id_from
 
 log = logging.getLogger(__name__)
-MAX_ANSWER_CHARS = 5000
-MAX_CODE_CHARS = 100_000
 PROGRESS_EVERY_S = 0.5
 DIFFICULTIES = {"Adaptive": None, "Easy": 1, "Medium": 2, "Hard": 3}
 COMMANDS = {"hint": "/hint", "skip": "/skip", "repeat": "/repeat", "end": "/end"}
