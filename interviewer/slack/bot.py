@@ -291,7 +291,14 @@ class SlackBot:
                 values["open_question"] = e.exercise_id
             elif isinstance(e, ReportReady):
                 values.update(open_question=None, status="finished")
+                self._forget(rec.key)
         return self.store.update_thread(rec, **values) if values else rec
+
+    def _forget(self, key: tuple) -> None:
+        """A finished thread needs no lock or refusal memory (keeps both maps bounded)."""
+        with self._locks_guard:
+            self._locks.pop(key, None)
+            self._refused = {k for k in self._refused if k[:len(key)] != key}
 
     def _lock(self, key: tuple) -> threading.Lock:
         with self._locks_guard:
