@@ -327,3 +327,20 @@ def test_code_that_fails_before_the_checks_can_be_fixed(settings, ingested_store
     assert "did not count as a try" in events[-1].text
     events = engine.submit_code("u", sid, "# PASS")
     assert first(events, "code_result").score == 5.0 and "report" in kinds(events)
+
+
+def test_llm_grading_tokens_count_in_the_session_report(settings, ingested_store,
+                                                        knowledge_questions):
+    class MeteredGrader(TopicGrader):
+        def grade(self, question, answer):
+            g = super().grade(question, answer)
+            g.details["usage"] = {"calls": 2, "input_tokens": 900, "output_tokens": 100}
+            return g
+
+    s = settings.model_copy(update={"llm_price_per_mtok": (1.0, 2.0)})
+    engine = make_engine(s, ingested_store, knowledge_questions, grader=MeteredGrader())
+    sid, _ = engine.start("u", {"questions": 1, "seed": 4, "follow_ups": 0})
+    engine.handle("u", sid, "4 an answer")
+    usage = engine.report("u", sid).data["usage"]
+    assert (usage["calls"], usage["prompt_tokens"], usage["completion_tokens"]) == (2, 900, 100)
+    assert usage["cost_usd"] == pytest.approx((900 * 1.0 + 100 * 2.0) / 1e6)

@@ -13,6 +13,7 @@ Each method yields text chunks; an offline brain yields one.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -121,7 +122,9 @@ class LLMBrain:
         self.settings = settings
         self.name = settings.llm
         self._model = model
-        self._usage = Usage()
+        # Usage is kept per thread: one brain serves many sessions at once, and a session's
+        # turn records and takes its usage on one thread (inside one step of the engine).
+        self._local = threading.local()
 
     @property
     def model(self):
@@ -152,7 +155,8 @@ class LLMBrain:
             question=q.question, reference=q.reference, point=ctx.point, number=ctx.number))
 
     def take_usage(self) -> Usage:
-        usage, self._usage = self._usage, Usage()
+        usage = getattr(self._local, "usage", None) or Usage()
+        self._local.usage = Usage()
         return usage
 
     def _stream(self, name: str, history: Sequence[Exchange], variables: dict) -> Iterator[str]:
@@ -180,7 +184,9 @@ class LLMBrain:
 
         call = u.from_metadata(meta) or u.estimate([prompt.system, prompt.user], reply)
         price = u.price_for(self.name, self.settings.llm_price_per_mtok)
-        self._usage.add(Usage(calls=1, prompt_tokens=call.prompt_tokens,
+        if getattr(self._local, "usage", None) is None:
+            self._local.usage = Usage()
+        self._local.usage.add(Usage(calls=1, prompt_tokens=call.prompt_tokens,
                               completion_tokens=call.completion_tokens,
                               cost_usd=u.cost_usd(call, price), estimated=call.estimated))
 

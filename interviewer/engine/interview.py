@@ -31,7 +31,7 @@ from interviewer.engine.prefetch import Prefetcher
 from interviewer.engine.report import Report, build_report
 from interviewer.engine.scoring import grade_event, item_score, update_weak_points
 from interviewer.engine.state import (MAX_SCORE, Attempt, Item, PendingFollowUp, Plan,
-                                      SessionState)
+                                      SessionState, Usage)
 from interviewer.errors import InputError, ServiceError
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grade, Grader
 from interviewer.knowledge.models import Question, topic_slug
@@ -321,6 +321,7 @@ class Interviewer:
             kind, prompt = "follow_up", pending.text
         self._wait_prefetch(graded_q)
         grade = self.grader.grade(graded_q, text)
+        state.usage.add(self._grading_usage(grade))
         penalty = item.unpaid_hints * self.settings.hint_penalty
         score = round(max(0.0, grade.score - penalty), 2)
         item.attempts.append(Attempt(kind, prompt, text, score=score, grade=grade.to_dict(),
@@ -544,6 +545,18 @@ class Interviewer:
             finally:
                 state.usage.add(brain.take_usage())
         return "".join(getattr(self.offline, method)(ctx)).strip()
+
+    def _grading_usage(self, grade: Grade) -> Usage:
+        """Tokens the LLM grader spent on this grade (none for the offline grader)."""
+        from interviewer.llm import usage as u
+
+        t = grade.details.get("usage")
+        if not t or not t.get("calls"):
+            return Usage()
+        call = u.CallUsage(int(t["input_tokens"]), int(t["output_tokens"]))
+        price = u.price_for(self.settings.llm, self.settings.llm_price_per_mtok)
+        return Usage(calls=int(t["calls"]), prompt_tokens=call.prompt_tokens,
+                     completion_tokens=call.completion_tokens, cost_usd=u.cost_usd(call, price))
 
     def _prefetch(self, question: Question) -> None:
         self._prefetcher.submit(question, self.grader, self._similar())

@@ -107,12 +107,16 @@ class LLMGrader:
         check_answer(answer)
         rubric_points = list(points) if points else (list(question.key_points)
                                                      or derive_points(question.reference))
+        tally = {"calls": 0, "input_tokens": 0, "output_tokens": 0}  # this grade's calls
         try:
-            out = self._ask(question, answer, rubric_points)
+            out = self._ask(question, answer, rubric_points, tally)
         except LLMFailure as e:
             log.warning("LLM grading failed, using the offline grade: %s", e)
-            return self._fallback(question, answer, points, str(e))
-        return self._grade_from(out, question, answer, rubric_points)
+            g = self._fallback(question, answer, points, str(e))
+        else:
+            g = self._grade_from(out, question, answer, rubric_points)
+        g.details["usage"] = tally
+        return g
 
     def _fallback(self, question, answer, points, reason: str) -> Grade:
         g = self.fallback.grade(question, answer, points)
@@ -131,29 +135,31 @@ class LLMGrader:
                              f"{self.token_budget} (INTERVIEWER_PROMPT_TOKEN_BUDGET)")
         return prompt.messages()
 
-    def _ask(self, question: Question, answer: str, points: list[str]) -> GradeOut:
+    def _ask(self, question: Question, answer: str, points: list[str],
+             tally: dict[str, int]) -> GradeOut:
         messages = self._messages(question, answer, points)
         n_mis = len(question.misconceptions)
-        reply = self._invoke(messages)
+        reply = self._invoke(messages, tally)
         try:
             return parse_reply(reply, len(points), n_mis)
         except ValueError as first:
             repair = render("repair_json", error=str(first)).messages()
-            reply2 = self._invoke(messages + [("assistant", reply)] + repair)
+            reply2 = self._invoke(messages + [("assistant", reply)] + repair, tally)
             try:
                 return parse_reply(reply2, len(points), n_mis)
             except ValueError as second:
                 raise LLMFailure(f"invalid output after one repair: {second}") from second
 
-    def _invoke(self, messages: list) -> str:
+    def _invoke(self, messages: list, tally: dict[str, int]) -> str:
         try:
             msg = self.chat_model.invoke(messages)
         except Exception as e:  # any provider/transport failure -> offline fallback
             raise LLMFailure(f"{type(e).__name__}: {e}") from e
         usage = getattr(msg, "usage_metadata", None) or {}
-        self.usage["calls"] += 1
-        for k in ("input_tokens", "output_tokens"):
-            self.usage[k] += int(usage.get(k, 0) or 0)
+        for counts in (self.usage, tally):  # the process's total, and this grade's
+            counts["calls"] += 1
+            for k in ("input_tokens", "output_tokens"):
+                counts[k] += int(usage.get(k, 0) or 0)
         content = msg.content
         return content if isinstance(content, str) else json.dumps(content)
 
