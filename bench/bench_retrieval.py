@@ -89,12 +89,13 @@ def main() -> None:
     ap.add_argument("--synthetic", type=int, default=10000)
     ap.add_argument("--queries", type=Path, default=REPO / "evals/retrieval/queries.jsonl")
     ap.add_argument("--out", type=Path, default=REPO / "bench/results/retrieval.json")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     args = ap.parse_args()
 
     import torch
 
-    torch.set_num_threads(1)
-    embedder = Embedder(threads=1)
+    torch.set_num_threads(args.threads)
+    embedder = Embedder(threads=args.threads)
     _, load_s = timed(embedder.load)
     questions = load_questions([REPO / "knowledge/questions"])
     with tempfile.TemporaryDirectory() as home:
@@ -107,7 +108,7 @@ def main() -> None:
         cold = cold_search(Path(home))
     sizes = sorted({s for s in (1000, args.synthetic // 4, args.synthetic // 2, args.synthetic) if s})
     report = {
-        "machine": f"{os.cpu_count()} cores, torch threads 1",
+        "machine": f"{os.cpu_count()} cores, torch threads {args.threads}",
         "model_load_s": round(load_s, 2),
         "ingest_100_s": round(first_s, 3), "ingest_100_embedded_texts": first.embedded_texts,
         "reingest_unchanged_s": round(again_s, 3),
