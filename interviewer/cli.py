@@ -13,9 +13,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from interviewer.errors import InterviewerError
+from interviewer.errors import InputError, InterviewerError
 
 # Modules that add subcommands: each has `register(subparsers)`; the handler is set with
 # `parser.set_defaults(handler=fn)` and called as fn(args, settings).
@@ -30,6 +31,14 @@ COMMAND_MODULES = [
 
 def print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_input(path: Path, what: str) -> str:
+    """The text of a file argument ('-' is stdin); a file that can't be read is InputError."""
+    try:
+        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read {what}: {e}", where=str(path)) from e
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -148,5 +148,6 @@ class Settings(BaseModel):
         return self.home / "chroma"
 
     @property
-    def sqlite_url(self) -> str:
-        return f"sqlite:///{self.home / 'sessions.sqlite3'}"
+    def sessions_url(self) -> str:
+        """The session database: DATABASE_URL, else SQLite under the data folder."""
+        return self.database_url or f"sqlite:///{self.home / 'sessions.sqlite3'}"

@@ -183,12 +183,9 @@ class LLMBrain:
         from interviewer.llm import usage as u
 
         call = u.from_metadata(meta) or u.estimate([prompt.system, prompt.user], reply)
-        price = u.price_for(self.name, self.settings.llm_price_per_mtok)
         if getattr(self._local, "usage", None) is None:
             self._local.usage = Usage()
-        self._local.usage.add(Usage(calls=1, prompt_tokens=call.prompt_tokens,
-                              completion_tokens=call.completion_tokens,
-                              cost_usd=u.cost_usd(call, price), estimated=call.estimated))
+        self._local.usage.add(Usage.priced(call, self.settings))
 
 
 def check_reply(text: str) -> str:

@@ -554,9 +554,7 @@ class Interviewer:
         if not t or not t.get("calls"):
             return Usage()
         call = u.CallUsage(int(t["input_tokens"]), int(t["output_tokens"]))
-        price = u.price_for(self.settings.llm, self.settings.llm_price_per_mtok)
-        return Usage(calls=int(t["calls"]), prompt_tokens=call.prompt_tokens,
-                     completion_tokens=call.completion_tokens, cost_usd=u.cost_usd(call, price))
+        return Usage.priced(call, self.settings, calls=int(t["calls"]))
 
     def _prefetch(self, question: Question) -> None:
         self._prefetcher.submit(question, self.grader, self._similar())

@@ -85,6 +85,16 @@ class Usage:
     cost_usd: float = 0.0
     estimated: bool = False
 
+    @classmethod
+    def priced(cls, call, settings, calls: int = 1) -> "Usage":
+        """The usage of `calls` LLM calls (an llm.usage.CallUsage) at the configured price."""
+        from interviewer.llm import usage as u
+
+        price = u.price_for(settings.llm, settings.llm_price_per_mtok)
+        return cls(calls=calls, prompt_tokens=call.prompt_tokens,
+                   completion_tokens=call.completion_tokens,
+                   cost_usd=u.cost_usd(call, price), estimated=call.estimated)
+
     def add(self, other: "Usage") -> None:
         self.calls += other.calls
         self.prompt_tokens += other.prompt_tokens

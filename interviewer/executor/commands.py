@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from interviewer.errors import InputError
+from interviewer.cli import read_input
 from interviewer.executor.exercises import load_exercises
 from interviewer.settings import Settings
 
@@ -43,7 +43,7 @@ def cmd_exercises(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from interviewer.executor.executor import Executor
 
-    code = _read_code(args.file)
+    code = read_input(args.file, "code")
     with Executor(settings, device=args.device) as ex:
         result = ex.run(code, exercise=args.exercise)
     if args.json:
@@ -53,13 +53,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _print_result(result)
     return 0 if result.status in ("ok", "passed") else 1
-
-
-def _read_code(path: Path) -> str:
-    try:
-        return sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read code: {e}", where=str(path)) from e
 
 
 def _print_result(result) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from interviewer.cli import read_input
 from interviewer.errors import InputError
 from interviewer.knowledge.corpus import load_questions
 from interviewer.knowledge.store import KnowledgeStore
@@ -71,10 +72,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _read_queries(args: argparse.Namespace) -> list[str]:
     queries = list(args.queries)
     if args.file:
-        try:
-            text = sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise InputError(f"cannot read queries: {e}", where=str(args.file)) from e
+        text = read_input(args.file, "queries")
         queries += [line.strip() for line in text.splitlines() if line.strip()]
     if not queries:
         raise InputError("give at least one QUERY, or --file FILE with one query per line")

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from interviewer.errors import ConfigError, ServiceError
+from interviewer.errors import ConfigError, InputError, ServiceError
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.lexical import BM25
 from interviewer.knowledge.models import Question, topic_slug
@@ -139,6 +139,10 @@ class KnowledgeStore:
         self.embedder = embedder or Embedder(settings.embed_model, threads=settings.torch_threads)
         self._client = client
         self._collection = None
+        # What is stored, read once and kept until the next ingest: the BM25 index and the
+        # topics come from it, so a search does no extra reads. (Another process's ingest
+        # into a shared Chroma server is seen after a restart.)
+        self._snapshot: dict[str, Any] | None = None
         self._lexical: tuple[BM25, dict[str, int]] | None = None
         self._lock = threading.Lock()  # Chroma's first open is not thread-safe
 
@@ -183,7 +187,7 @@ class KnowledgeStore:
         self._add(to_add, summary, progress)
         if stale:
             self.collection.delete(ids=stale)
-        self._lexical = None
+        self._snapshot = self._lexical = None
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -212,10 +216,16 @@ class KnowledgeStore:
         """Number of distinct questions stored."""
         return len({qid for qid, _ in self._existing().values()})
 
+    def snapshot(self) -> dict[str, Any]:
+        """Every stored document with its metadata (ids, documents, metadatas)."""
+        snap = self._snapshot
+        if snap is None:
+            snap = self._snapshot = self.collection.get(include=["documents", "metadatas"])
+        return snap
+
     def topics(self) -> dict[str, str]:
         """slug -> topic name of everything stored."""
-        got = self.collection.get(include=["metadatas"])
-        return {m["topic_slug"]: m["topic"] for m in got["metadatas"]}
+        return {m["topic_slug"]: m["topic"] for m in self.snapshot()["metadatas"]}
 
     def resolve_topic(self, topic: str) -> str:
         """Accept a topic's name, slug, a short form ("cnn", "tensor-ops", "autograd") or a
@@ -227,14 +237,13 @@ class KnowledgeStore:
         matches = [s for s in known if slug and _abbreviates(slug, s)]
         if len(matches) == 1:
             return matches[0]
-        from interviewer.errors import InputError
         raise InputError(f"unknown topic {topic!r}; choose one of: {', '.join(sorted(known))}")
 
     def lexical(self) -> tuple[BM25, dict[str, int]]:
         """The BM25 index over everything stored (built once per store, rebuilt after ingest)."""
         lexical = self._lexical
         if lexical is None:
-            got = self.collection.get(include=["documents", "metadatas"])
+            got = self.snapshot()
             texts = [f"{d}\n{m.get('keywords', '')}" for d, m in zip(got["documents"], got["metadatas"])]
             lexical = self._lexical = (BM25(texts), {cid: i for i, cid in enumerate(got["ids"])})
         return lexical
@@ -248,10 +257,10 @@ class KnowledgeStore:
         filters = [f for f in (where, {"topic_slug": self.resolve_topic(topic)} if topic else None) if f]
         flt = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
         vectors = self.embedder.encode(list(queries))
-        n = min(max(CANDIDATES, k * len(FACETS)), max(1, self.collection.count()))
+        bm25, row_of = self.lexical()
+        n = min(max(CANDIDATES, k * len(FACETS)), max(1, len(row_of)))
         res = self.collection.query(query_embeddings=[v for v in vectors], n_results=n,
                                     where=flt, include=["metadatas", "distances"])
-        bm25, row_of = self.lexical()
         out: list[list[Hit]] = []
         for query, cids, metas, dists in zip(queries, res["ids"], res["metadatas"], res["distances"]):
             best: dict[str, Hit] = {}

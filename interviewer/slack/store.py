@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from interviewer.errors import ServiceError
 from interviewer.storage.db import make_engine, migrate
 
 metadata = sa.MetaData()
@@ -93,7 +92,7 @@ class SlackStore:
 
     @classmethod
     def from_settings(cls, settings) -> "SlackStore":
-        return cls(settings.database_url or settings.sqlite_url)
+        return cls(settings.sessions_url)
 
     def open(self) -> "SlackStore":
         with self._lock:

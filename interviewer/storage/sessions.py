@@ -83,7 +83,7 @@ class SessionStore:
 
     @classmethod
     def from_settings(cls, settings) -> "SessionStore":
-        return cls(settings.database_url or settings.sqlite_url)
+        return cls(settings.sessions_url)
 
     def open(self) -> "SessionStore":
         with self._lock:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notice,
-                                       QuestionAsked, ReferenceShown, ReportReady, TextDelta)
+                                       QuestionAsked, ReportReady, TextDelta)
 from interviewer.errors import InterviewerError
 from interviewer.ui import render
 from interviewer.engine.interview import MAX_CODE_CHARS
