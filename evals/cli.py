@@ -5,6 +5,7 @@ run       grade a labelled dataset, write REPORT.json (+ Markdown/plots with --r
 fit       fit the offline grader's calibration on the train split (never on dev).
 baseline  re-run the gated configuration and overwrite the baseline deliberately.
 split     rebuild evals/data/{train,dev}.jsonl from the labelled answer files.
+select    choose a mode's score map by cross-validation on train questions (see select.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ DATA = HERE / "data"
 DEFAULT_BASELINE = HERE / "baseline.json"
 DEV = DATA / "dev.jsonl"
 TRAIN = DATA / "train.jsonl"
+EXTRA = DATA / "extra" / "ordinary-train.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,12 +35,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, required=True, help="REPORT.json")
     r.add_argument("--baseline", type=Path, help="fail (exit 1) on regression against it")
     r.add_argument("--report-dir", type=Path, help="write report.md and PNG plots here")
+    r.add_argument("--generic", action="store_true",
+                   help="grade knowledge-base rows against their reference only (generic mode)")
     f = sub.add_parser("fit", help="fit the calibration on the train split")
     f.add_argument("--dataset", type=Path, default=TRAIN)
+    f.add_argument("--extra", type=Path, default=EXTRA,
+                   help="ordinary candidates' answers to train questions (generic mode only)")
     b = sub.add_parser("baseline", help="overwrite the baseline with a fresh run")
     b.add_argument("--dataset", type=Path, default=DEV)
     b.add_argument("--grader", choices=("offline", "llm"), default="offline")
     b.add_argument("--out", type=Path, default=DEFAULT_BASELINE)
+    c = sub.add_parser("select", help="cross-validate candidate score maps on train")
+    c.add_argument("--mode", choices=("curated", "generic"), default="generic")
+    c.add_argument("--dataset", type=Path, default=TRAIN)
+    c.add_argument("--extra", type=Path, default=EXTRA,
+                   help="more labelled answers to train questions (ordinary candidates)")
+    c.add_argument("--out", type=Path, help="JSON report (default evals/reports/select-MODE.json)")
     s = sub.add_parser("split", help="rebuild train.jsonl/dev.jsonl from answers-*.jsonl")
     s.add_argument("--out-dir", type=Path, default=DATA)
     return p
@@ -60,18 +72,20 @@ def _grader(kind: str, settings):
     return make_grader(settings) if kind == "llm" else make_grader(settings, llm=False)
 
 
-def _evaluate(dataset: Path, kind: str) -> dict:
-    from evals.dataset import load_dataset
+def _evaluate(dataset: Path, kind: str, generic: bool = False) -> dict:
+    from evals.dataset import load_dataset, without_rubric
     from evals.runner import build_report, grade_items
 
     settings = _settings()
     items = load_dataset(dataset, settings.knowledge_dir / "questions")
+    if generic:
+        items = without_rubric(items)
     graded = grade_items(_grader(kind, settings), items)
     return build_report(graded, str(dataset), kind)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    report = _evaluate(args.dataset, args.grader)
+    report = _evaluate(args.dataset, args.grader, args.generic)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.report_dir:
@@ -100,18 +114,35 @@ def _summary(report: dict) -> None:
               f"pred={cm['mean_predicted']:.2f} mae={cm['mae']:.2f}", file=sys.stderr)
 
 
-def cmd_fit(args: argparse.Namespace) -> int:
+def _train_rows(args: argparse.Namespace):
+    """(offline grader, train items, extra items) for fit/select. Fitting and model choice
+    see train questions only; a dev question stops them."""
     from evals.dataset import load_dataset
-    from evals.fit import fit_calibration, write_calibration
-    from interviewer.grading import offline
+    from evals.split import side
+    from interviewer.grading.offline import OfflineGrader
     from interviewer.knowledge.embeddings import Embedder
 
-    if args.dataset.resolve() == DEV.resolve():
-        raise SystemExit("refusing to fit on the dev split")
     settings = _settings()
-    items = load_dataset(args.dataset, settings.knowledge_dir / "questions")
-    grader = offline.OfflineGrader(Embedder(settings.embed_model, threads=settings.torch_threads))
-    doc = fit_calibration(grader, items, str(args.dataset))
+    qdir = settings.knowledge_dir / "questions"
+    items, extra = load_dataset(args.dataset, qdir), load_dataset(args.extra, qdir)
+    for it in items + extra:
+        if side(it.question.id) != "train":
+            raise SystemExit(f"{it.where}: {it.question.id} is a dev question; fit and select "
+                             "use train questions only")
+    embedder = Embedder(settings.embed_model, threads=settings.torch_threads)
+    return OfflineGrader(embedder), items, extra
+
+
+def _rel(path: Path) -> str:
+    return os.path.relpath(path.resolve(), HERE.parent)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from evals.fit import fit_calibration, write_calibration
+    from interviewer.grading import offline
+
+    grader, items, extra = _train_rows(args)
+    doc = fit_calibration(grader, items, _rel(args.dataset), extra, _rel(args.extra))
     path = write_calibration(doc, Path(offline.__file__).parent)
     print(json.dumps({k: v for k, v in doc.items() if k != "models"}, indent=2), file=sys.stderr)
     print(f"wrote {path}", file=sys.stderr)
@@ -130,6 +161,17 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_select(args: argparse.Namespace) -> int:
+    from evals.select import run, write
+
+    grader, train, extra = _train_rows(args)
+    doc = run(grader, train, extra, args.mode)
+    out = args.out or HERE / "reports" / f"select-{args.mode}.json"
+    write(doc, out)
+    print(f"chosen: {doc['chosen']}  (report: {out})", file=sys.stderr)
+    return 0
+
+
 def cmd_split(args: argparse.Namespace) -> int:
     from evals.split import write_split
 
@@ -144,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
                      ("TOKENIZERS_PARALLELISM", "false")):
         os.environ.setdefault(var, val)
     args = _parser().parse_args(argv)
-    handler = {"run": cmd_run, "fit": cmd_fit, "baseline": cmd_baseline, "split": cmd_split}
+    handler = {"run": cmd_run, "fit": cmd_fit, "baseline": cmd_baseline, "split": cmd_split,
+               "select": cmd_select}
     try:
         return handler[args.command](args)
     except InterviewerError as e:

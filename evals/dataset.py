@@ -9,7 +9,7 @@ field (category, topic, ...) is carried into the report.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -111,3 +111,12 @@ def load_dataset(path: Path, knowledge_dir: Path | None) -> list[Item]:
         seen.add(row.id)
         items.append(Item(row, resolve(row, where, knowledge), where))
     return items
+
+
+def generic(q: Question) -> Question:
+    """The question as a bare (question, reference) pair: no curated rubric."""
+    return Question(id=q.id, topic=q.topic, question=q.question, reference=q.reference)
+
+
+def without_rubric(items: list[Item]) -> list[Item]:
+    return [replace(it, question=generic(it.question)) for it in items]

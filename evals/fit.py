@@ -1,8 +1,10 @@
 """Fit the offline grader's score calibration on the TRAIN split only.
 
-Both modes are fitted on the same train rows: "curated" grades them with the knowledge
-base's rubric, "generic" with the rubric stripped (key points derived from the reference),
-which is how users' own question banks and external data are graded.
+"curated" grades the train rows with the knowledge base's rubric; "generic" grades them
+with the rubric stripped (key points derived from the reference), which is how users' own
+question banks and external data are graded. The extra answers of ordinary candidates to
+train questions (evals/data/extra/ordinary-train.jsonl) feed only a gated generic map, which
+is not the shipped one. Which map each mode uses was chosen with `python -m evals select`.
 """
 
 from __future__ import annotations
@@ -12,16 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.dataset import Item
-from interviewer.grading.calibration import (CALIBRATION_FILE, HIDDEN, INPUTS, L2, MODEL_KIND,
-                                            SEEDS, fit, fit_linear)
+from evals.dataset import Item, generic
+from interviewer.grading.calibration import (CALIBRATION_FILE, GATE, HIDDEN, HONEST, INPUTS, L2,
+                                            MODEL_KIND, QUALITY, SEEDS, UNSEEN_GENERIC, fit,
+                                            fit_gated, fit_linear)
 from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
-from interviewer.knowledge.models import Question
-
-
-def generic(q: Question) -> Question:
-    return Question(id=q.id, topic=q.topic, question=q.question, reference=q.reference)
 
 
 def feature_matrix(grader: OfflineGrader, items: list[Item], strip: bool) -> np.ndarray:
@@ -32,17 +30,32 @@ def feature_matrix(grader: OfflineGrader, items: list[Item], strip: bool) -> np.
     return np.array(rows)
 
 
-def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str) -> dict:
-    """Fit both modes; returns the calibration document (features, weights, provenance)."""
+# The extra ordinary answers feed the gated candidate only (see select.py); the shipped maps
+# are fitted on train alone.
+GENERIC_USES_EXTRA = MODEL_KIND["generic"] == "gated"
+
+
+def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str) -> dict:
+    kind = MODEL_KIND[mode]
+    inputs = QUALITY + GATE if kind == "gated" else INPUTS[mode]
+    cols = [FEATURES.index(f) for f in inputs]
+    x = feature_matrix(grader, items, strip=mode == "generic")[:, cols]
     gold = np.array([it.row.gold for it in items])
-    models = {}
-    for mode, strip in (("curated", False), ("generic", True)):
-        cols = [FEATURES.index(f) for f in INPUTS[mode]]
-        x = feature_matrix(grader, items, strip)[:, cols]
-        fitter = fit if MODEL_KIND[mode] == "mlp" else fit_linear
-        models[mode] = fitter(x, gold, INPUTS[mode]).to_dict()
-    return {"fitted_on": dataset, "rows": len(items), "hidden": HIDDEN, "l2": L2,
-            "seeds": SEEDS, "selected_by": "5-fold CV grouped by question within train",
+    if kind == "gated":
+        cats = np.array([str(it.row.extras.get("category", "")) for it in items])
+        return fit_gated(x, gold, np.isin(cats, HONEST), ~np.isin(cats, UNSEEN_GENERIC)).to_dict()
+    return (fit if kind == "mlp" else fit_linear)(x, gold, inputs).to_dict()
+
+
+def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str,
+                    extra: list[Item] = (), extra_dataset: str = "") -> dict:
+    """Fit both modes (generic on `items` + `extra`); returns the calibration document."""
+    generic = list(items) + list(extra) if GENERIC_USES_EXTRA else items
+    models = {"curated": _fit_mode(grader, items, "curated"),
+              "generic": _fit_mode(grader, generic, "generic")}
+    return {"fitted_on": dataset, "rows": len(items),
+            "generic_also_on": extra_dataset if GENERIC_USES_EXTRA else "", "hidden": HIDDEN, "l2": L2, "seeds": SEEDS,
+            "selected_by": "python -m evals select: 5-fold CV grouped by question within train",
             "questions": len({it.question.id for it in items}), "models": models}
 
 

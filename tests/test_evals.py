@@ -4,6 +4,7 @@ what `python -m evals run` measures. Uses tiny inline datasets; ../shared is not
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from evals.dataset import load_dataset
 from evals.metrics import metrics, quadratic_weighted_kappa
 from evals.split import side
 from interviewer.errors import InputError
+
+KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge" / "questions"
 
 ROWS = [
     {"id": "a", "question": "What does torch.cat do?", "category": "full",
@@ -121,3 +124,49 @@ def test_gate_refuses_nan_and_empty_baselines():
     assert compare({"qwk": 0.95}, {"metrics": {}}) == [
         "the baseline has no metrics: refusing to gate against nothing"]
     assert compare({"qwk": 0.95}, {"metrics": {"qwk": 0.9}}) == []
+
+
+def test_select_rule_and_folds():
+    from evals.select import choose, folds
+
+    fold = folds(["Q1", "Q2", "Q1", "Q10", "Q3", "Q2"], k=2)
+    assert fold[0] == fold[2] and fold[1] == fold[5]  # a question never spans two folds
+    assert set(fold) == {0, 1}
+    results = [{"name": "simple", "admissible": True, "honest_pearson": 0.700},
+               {"name": "complex", "admissible": True, "honest_pearson": 0.704},
+               {"name": "unsafe", "admissible": False, "honest_pearson": 0.900}]
+    assert choose(results) == "simple"  # within the tie margin, the simpler one
+    results[1]["honest_pearson"] = 0.75
+    assert choose(results) == "complex"
+    with pytest.raises(SystemExit):
+        choose([results[2]])
+
+
+def test_select_admissibility_depends_on_mode():
+    from evals.select import summarise
+
+    cats = np.array(["full", "full", "negation_trap", "ordinary", "ordinary"])
+    y = np.array([5.0, 4.5, 0.0, 3.0, 1.0])
+    pred = np.array([4.8, 4.4, 2.5, 3.2, 1.5])  # the trap is not caught
+    assert summarise(y, pred, cats, "generic")["admissible"]
+    assert not summarise(y, pred, cats, "curated")["admissible"]
+
+
+def test_fit_and_select_refuse_dev_questions(tmp_path):
+    dev = write(tmp_path / "d.jsonl", [{"id": "x", "question_id": "Q3", "answer": "a",
+                                        "score": 1}])
+    with pytest.raises(SystemExit, match="dev question"):
+        evals_main(["fit", "--dataset", str(dev), "--extra", str(dev)])
+    with pytest.raises(SystemExit, match="dev question"):
+        evals_main(["select", "--dataset", str(dev), "--extra", str(dev)])
+
+
+def test_run_generic_strips_the_rubric(tmp_path):
+    from evals.dataset import without_rubric
+
+    ds = write(tmp_path / "kb.jsonl", [{"id": "k", "question_id": "Q17", "score": 4,
+                                        "answer": "view needs contiguous memory."}])
+    (item,) = load_dataset(ds, KNOWLEDGE)
+    (bare,) = without_rubric([item])
+    assert item.question.curated and not bare.question.curated
+    assert bare.question.reference == item.question.reference

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
 from interviewer.errors import InputError
@@ -101,3 +104,39 @@ def test_text_helpers():
     assert T.keyword_list_score("view, reshape, stride, contiguous, copy") > 0.8
     assert T.keyword_list_score("view shares the storage of the tensor it is called on") < 0.3
     assert T.negation_count("it doesn't copy and is not contiguous") == 2
+
+
+def test_gated_map_fits_round_trips_and_closes_its_gate():
+    from interviewer.grading.calibration import GATE, QUALITY, GatedModel, _load, fit_gated
+
+    rng = np.random.default_rng(0)
+    n = 240
+    quality = rng.uniform(0, 1, n)
+    stuffed = rng.uniform(0, 1, n) < 0.25
+    cols = {f: rng.normal(0, 0.1, n) for f in set(QUALITY + GATE)}
+    cols["token_recall"] = quality
+    cols["stuffing"] = stuffed.astype(float)
+    x = np.column_stack([cols[f] for f in QUALITY + GATE])
+    y = np.where(stuffed, 0.0, 5.0 * quality)
+    honest = ~stuffed
+    model = fit_gated(x, y, honest, np.ones(n, bool))
+    pred = model.predict(x)
+    assert np.corrcoef(pred[honest], y[honest])[0, 1] > 0.95
+    assert pred[stuffed].mean() < 1.0 < pred[honest].mean()
+    again = _load(json.loads(json.dumps(model.to_dict())))
+    assert isinstance(again, GatedModel)
+    assert np.allclose(again.predict(x), pred, atol=1e-3)
+
+
+def test_mlp_row_weights_matter():
+    from interviewer.grading.calibration import fit
+
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1, (120, 2))
+    y = np.where(np.arange(120) < 60, 5.0 * x[:, 0], 5.0 * x[:, 1])
+    first = np.arange(120) < 60
+    a = fit(x, y, ("a", "b"), seeds=1, weight=np.where(first, 1.0, 1e-3))
+    b = fit(x, y, ("a", "b"), seeds=1, weight=np.where(first, 1e-3, 1.0))
+    err_a = np.abs(a.predict(x[first]) - y[first]).mean()
+    err_b = np.abs(b.predict(x[first]) - y[first]).mean()
+    assert err_a < 0.5 * err_b

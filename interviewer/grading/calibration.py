@@ -25,23 +25,37 @@ CALIBRATION_FILE = "calibration.json"
 _PRIOR = {f: 0.0 for f in FEATURES} | dict(zip(FEATURES, (6.0, 2.0, 2.0, 2.0, 1.0, -3.0, -3.0,
                                                            -3.0, -6.0, 1.0, 2.0)))
 # Inputs per mode; misconception features are constant in generic mode (no curated ones).
-# "reversed" did not help in grouped CV on train, so it is reported but not scored.
+# "reversed" and the exact-word features did not help the shipped maps in grouped CV on
+# train, so they are reported but not scored (the gated candidate uses the word features).
+_UNSCORED = ("reversed", "lex_recall", "lex_precision")
 INPUTS = {
-    "curated": tuple(f for f in FEATURES if f != "reversed"),
+    "curated": tuple(f for f in FEATURES if f not in _UNSCORED),
     "generic": tuple(f for f in FEATURES
-                     if f not in ("reversed", "misconception", "misc_margin")),
+                     if f not in _UNSCORED + ("misconception", "misc_margin")),
 }
+# Generic mode's gated map: how good an honest answer is (quality), times whether it is an
+# answer at all (gate: keyword lists, instructions to the grader, text about something else).
+QUALITY = ("token_recall", "length", "lex_recall", "coverage", "cosine", "max_strength",
+           "token_precision", "lex_precision")
+GATE = ("stuffing", "injection", "token_precision", "lex_precision", "cosine", "coverage")
+HONEST = ("full", "verbose_correct", "partial", "code_only", "ordinary")
+# Categories a bare reference gives no way to detect (a confident wrong statement, the
+# reference reversed): the gate is not fitted on them, or it would learn to punish every
+# middling honest answer that looks like them.
+UNSEEN_GENERIC = ("negation_trap", "misconception")
 HIDDEN, L2, SEEDS = 8, 0.01, 5
-# The score map per mode. Curated mode (our own knowledge base, the product's main path) uses
-# the MLP that won grouped CV on train. Generic mode grades other people's question banks,
-# whose answers look unlike our adversarial-heavy train split; there a monotone linear map is
-# the safer extrapolator. (This choice was made knowing both models' Mohler numbers, which
-# the README reports; Mohler is therefore not a clean held-out number for it.)
+# The score map per mode. Curated mode (our own knowledge base, the product's main path): the
+# MLP, the only candidate that keeps adversarial answers under 1.0 in grouped CV on train.
+# Generic mode (other people's question banks): a monotone linear map fitted on train. The
+# gated map won CV for generic mode but did worse on the held-out sets (dev in generic mode,
+# ordinary-dev), so it is not shipped; `python -m evals select` and evals/README.md have the
+# rule and the numbers. (The linear map was first chosen knowing both it and the MLP's Mohler
+# numbers, so Mohler is not a clean held-out number for that choice.)
 MODEL_KIND = {"curated": "mlp", "generic": "linear"}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
 
 
 class ScoreModel(Protocol):
@@ -106,6 +120,44 @@ class MLPModel:
         return cls(tuple(d["inputs"]), np.array(d["mean"]), np.array(d["std"]), nets)
 
 
+@dataclass(frozen=True)
+class GatedModel:
+    """score = 5 * sigmoid(w . zq + b) * sigmoid(v . za + c) over standardised inputs."""
+
+    quality: tuple[str, ...]
+    gate: tuple[str, ...]
+    mean: np.ndarray  # over quality + gate inputs
+    std: np.ndarray
+    w: np.ndarray
+    b: float
+    v: np.ndarray
+    c: float
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.quality + self.gate
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        z = (np.atleast_2d(x) - self.mean) / self.std
+        n = len(self.quality)
+        return 5.0 * _sigmoid(z[:, :n] @ self.w + self.b) * _sigmoid(z[:, n:] @ self.v + self.c)
+
+    def score(self, features: dict[str, float]) -> float:
+        return float(self.predict(np.array([features[f] for f in self.inputs]))[0])
+
+    def to_dict(self) -> dict:
+        r = lambda a: np.round(np.asarray(a, np.float64), 6).tolist()  # noqa: E731
+        return {"kind": "gated", "quality": list(self.quality), "gate": list(self.gate),
+                "mean": r(self.mean), "std": r(self.std), "w": r(self.w),
+                "b": round(self.b, 6), "v": r(self.v), "c": round(self.c, 6)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GatedModel":
+        return cls(tuple(d["quality"]), tuple(d["gate"]), np.array(d["mean"]),
+                   np.array(d["std"]), np.array(d["w"]), float(d["b"]), np.array(d["v"]),
+                   float(d["c"]))
+
+
 def prior(mode: str) -> ScoreModel:
     return LinearModel(dict(_PRIOR), -4.5)
 
@@ -113,6 +165,8 @@ def prior(mode: str) -> ScoreModel:
 def _load(d: dict) -> ScoreModel:
     if d.get("kind") == "mlp":
         return MLPModel.from_dict(d)
+    if d.get("kind") == "gated":
+        return GatedModel.from_dict(d)
     return LinearModel({f: float(d["weights"].get(f, 0.0)) for f in FEATURES}, float(d["bias"]))
 
 
@@ -125,27 +179,30 @@ def load_models() -> dict[str, ScoreModel]:
     return {mode: _load(d) for mode, d in data["models"].items()}
 
 
-def _net_loss(theta: np.ndarray, z: np.ndarray, y: np.ndarray, hidden: int, l2: float):
-    """Mean squared error on the 0-5 scale + L2 on the weights, and its gradient."""
+def _net_loss(theta: np.ndarray, z: np.ndarray, y: np.ndarray, hidden: int, l2: float,
+              weight: np.ndarray):
+    """Weighted mean squared error on the 0-5 scale + L2 on the weights, and its gradient
+    (`weight` sums to 1 over the rows)."""
     k = z.shape[1]
     w1, b1 = theta[:k * hidden].reshape(k, hidden), theta[k * hidden:(k + 1) * hidden]
     w2, b2 = theta[(k + 1) * hidden:(k + 2) * hidden], theta[-1]
     h = np.tanh(z @ w1 + b1)
     s = _sigmoid(h @ w2 + b2)
     err = 5.0 * s - y
-    dz = err * 5.0 * s * (1.0 - s) * 2.0 / len(y)
+    dz = err * 5.0 * s * (1.0 - s) * 2.0 * weight
     dh = np.outer(dz, w2) * (1.0 - h ** 2)
     grad = np.concatenate([(z.T @ dh + 2 * l2 * w1).ravel(), dh.sum(0),
                            h.T @ dz + 2 * l2 * w2, [dz.sum()]])
-    return float(np.mean(err ** 2) + l2 * (np.sum(w1 ** 2) + w2 @ w2)), grad
+    return float(weight @ err ** 2 + l2 * (np.sum(w1 ** 2) + w2 @ w2)), grad
 
 
-def _fit_net(z: np.ndarray, y: np.ndarray, seed: int, hidden: int, l2: float) -> Net:
+def _fit_net(z: np.ndarray, y: np.ndarray, seed: int, hidden: int, l2: float,
+             weight: np.ndarray) -> Net:
     from scipy.optimize import minimize
 
     k = z.shape[1]
     theta0 = np.random.default_rng(seed).normal(0.0, 0.3, (k + 2) * hidden + 1)
-    res = minimize(_net_loss, theta0, args=(z, y, hidden, l2), jac=True, method="L-BFGS-B",
+    res = minimize(_net_loss, theta0, args=(z, y, hidden, l2, weight), jac=True, method="L-BFGS-B",
                    options={"maxiter": 2000})
     t = res.x
     return Net(t[:k * hidden].reshape(k, hidden), t[k * hidden:(k + 1) * hidden],
@@ -171,9 +228,40 @@ def fit_linear(x: np.ndarray, y: np.ndarray, inputs: tuple[str, ...] = FEATURES,
 
 
 def fit(x: np.ndarray, y: np.ndarray, inputs: tuple[str, ...] = FEATURES,
-        hidden: int = HIDDEN, l2: float = L2, seeds: int = SEEDS) -> MLPModel:
-    """Fit the MLP ensemble on rows `x` (columns = `inputs`); deterministic (fixed seeds)."""
+        hidden: int = HIDDEN, l2: float = L2, seeds: int = SEEDS,
+        weight: np.ndarray | None = None) -> MLPModel:
+    """Fit the MLP ensemble on rows `x` (columns = `inputs`), optionally weighting rows;
+    deterministic (fixed seeds)."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     z = (x - mean) / std
-    nets = tuple(_fit_net(z, y, s, hidden, l2) for s in range(seeds))
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, np.float64)
+    nets = tuple(_fit_net(z, y, s, hidden, l2, w / w.sum()) for s in range(seeds))
     return MLPModel(tuple(inputs), mean, std, nets)
+
+
+def fit_gated(x: np.ndarray, y: np.ndarray, honest: np.ndarray, gate_rows: np.ndarray,
+              quality: tuple[str, ...] = QUALITY, gate: tuple[str, ...] = GATE,
+              l2: float = L2) -> GatedModel:
+    """Two stages on rows `x` (columns = quality + gate): the quality map by least squares
+    on the honest rows only, then, with it fixed, the gate on the `gate_rows`."""
+    from scipy.optimize import minimize
+
+    mean, std = x[honest].mean(axis=0), x[honest].std(axis=0) + 1e-6
+    z = (x - mean) / std
+    n = len(quality)
+    zq = z[:, :n]
+    lin = fit_linear(zq[honest], y[honest], quality, l2)
+    w, b = np.array([lin.weights[f] for f in quality]), lin.bias
+    q = 5.0 * _sigmoid(zq[gate_rows] @ w + b)
+    za, yg = z[gate_rows][:, n:], y[gate_rows]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        g = _sigmoid(za @ theta[:-1] + theta[-1])
+        err = q * g - yg
+        d = 2.0 * err * q * g * (1.0 - g) / len(yg)
+        return (float(np.mean(err ** 2) + l2 * theta[:-1] @ theta[:-1]),
+                np.append(za.T @ d + 2.0 * l2 * theta[:-1], d.sum()))
+
+    theta0 = np.append(np.zeros(len(gate)), 3.0)  # start fully open
+    t = minimize(loss, theta0, jac=True, method="L-BFGS-B").x
+    return GatedModel(quality, gate, mean, std, w, b, t[:-1], float(t[-1]))

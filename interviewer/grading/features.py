@@ -29,7 +29,8 @@ from interviewer.grading.rubric import ANTONYMS, Point, Rubric
 
 FEATURES = ("coverage", "covered_frac", "cosine", "token_recall", "token_precision",
             "contradicted", "misconception", "stuffing", "injection", "length", "code_symbols",
-            "min_strength", "max_strength", "misc_margin", "reversed", "negation_rate")
+            "min_strength", "max_strength", "misc_margin", "reversed", "negation_rate",
+            "lex_recall", "lex_precision")
 COVERED, PARTIAL = 0.55, 0.30  # verdict thresholds on a point's match strength (0-1)
 MISCONCEPTION_MIN = 0.66
 
@@ -232,6 +233,11 @@ def _features(rubric: Rubric, ans: _Answer, matches: list[PointMatch],
                                      for c in C.clauses(s.span.text, rubric.names)],
                                     list(rubric.ref_clauses), ANTONYMS),
         "negation_rate": min(1.0, C.negations(prose) / max(1, len(ans.segments))),
+        # Exact word overlap: the reference's own words the answer uses, and the answer's
+        # words found in the reference or the question.
+        "lex_recall": len(rubric.reference_stems & ans.stems) / max(1, len(rubric.reference_stems)),
+        "lex_precision": len(ans.stems & (rubric.reference_stems | rubric.question_stems))
+        / max(1, len(ans.stems)),
     }
 
 

@@ -49,6 +49,7 @@ class Rubric:
     reference_tokens: np.ndarray  # word-piece vectors of the reference
     reference_weights: np.ndarray  # question demoting: low weight for the question's words
     question_stems: frozenset[str]
+    reference_stems: frozenset[str]  # the reference's own content words (not the question's)
     symbols: frozenset[str]
     reference_vec: np.ndarray
     names: tuple[str, ...]  # every API name in the question and reference
@@ -115,9 +116,11 @@ def _assemble(mode, question, q_enc, points, m_enc, r_enc) -> Rubric:
     ref_vec = ref_vec / max(float(np.linalg.norm(ref_vec)), 1e-9)
     syms = T.symbols(question.reference) | {s.split(".")[-1].lower() for s in question.symbols}
     names = tuple(api_names(question.question + " " + question.reference))
+    q_stems, r_stems = T.content_stems(question.question), T.content_stems(question.reference)
     return Rubric(mode=mode, question=q_enc, points=tuple(points),
                   misconceptions=tuple(zip(question.misconceptions, m_enc)),
                   reference_tokens=ref_tokens, reference_weights=np.asarray(weights),
-                  question_stems=frozenset(T.content_stems(question.question)),
+                  question_stems=frozenset(q_stems),
+                  reference_stems=frozenset(r_stems - q_stems or r_stems),
                   symbols=frozenset(syms), reference_vec=ref_vec,
                   names=names, ref_clauses=tuple(C.clauses(question.reference, names)))
