@@ -35,12 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, required=True, help="REPORT.json")
     r.add_argument("--baseline", type=Path, help="fail (exit 1) on regression against it")
     r.add_argument("--report-dir", type=Path, help="write report.md and PNG plots here")
+    r.add_argument("--calibration", type=Path,
+                   help="grade with this calibration file instead of the shipped one")
     r.add_argument("--generic", action="store_true",
                    help="grade knowledge-base rows against their reference only (generic mode)")
     f = sub.add_parser("fit", help="fit the calibration on the train split")
     f.add_argument("--dataset", type=Path, default=TRAIN)
     f.add_argument("--extra", type=Path, default=EXTRA,
-                   help="ordinary candidates' answers to train questions (generic mode only)")
+                   help="ordinary candidates' answers to train questions (gated map only)")
+    f.add_argument("--generic-map", choices=("linear", "mlp", "gated"), default=None,
+                   help="generic mode's score map (default: the shipped kind)")
+    f.add_argument("--out", type=Path, help="write here instead of the shipped calibration")
     b = sub.add_parser("baseline", help="overwrite the baseline with a fresh run")
     b.add_argument("--dataset", type=Path, default=DEV)
     b.add_argument("--grader", choices=("offline", "llm"), default="offline")
@@ -62,17 +67,27 @@ def _settings():
     return Settings.from_env()
 
 
-def _grader(kind: str, settings):
+def _grader(kind: str, settings, calibration: Path | None = None):
     from interviewer.grading import make_grader
 
     if kind == "llm" and settings.llm == "offline":
         from interviewer.errors import ConfigError
 
         raise ConfigError("--grader llm needs INTERVIEWER_LLM=provider:model")
+    if calibration is not None:
+        if kind != "offline":
+            raise SystemExit("--calibration applies to the offline grader")
+        from interviewer.grading.calibration import load_models
+        from interviewer.grading.offline import OfflineGrader
+        from interviewer.knowledge.embeddings import Embedder
+
+        return OfflineGrader(Embedder(settings.embed_model, threads=settings.torch_threads),
+                             models=load_models(calibration))
     return make_grader(settings) if kind == "llm" else make_grader(settings, llm=False)
 
 
-def _evaluate(dataset: Path, kind: str, generic: bool = False) -> dict:
+def _evaluate(dataset: Path, kind: str, generic: bool = False,
+              calibration: Path | None = None) -> dict:
     from evals.dataset import load_dataset, without_rubric
     from evals.runner import build_report, grade_items
 
@@ -80,12 +95,12 @@ def _evaluate(dataset: Path, kind: str, generic: bool = False) -> dict:
     items = load_dataset(dataset, settings.knowledge_dir / "questions")
     if generic:
         items = without_rubric(items)
-    graded = grade_items(_grader(kind, settings), items)
+    graded = grade_items(_grader(kind, settings, calibration), items)
     return build_report(graded, str(dataset), kind)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    report = _evaluate(args.dataset, args.grader, args.generic)
+    report = _evaluate(args.dataset, args.grader, args.generic, args.calibration)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if args.report_dir:
@@ -141,9 +156,12 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from evals.fit import fit_calibration, write_calibration
     from interviewer.grading import offline
 
+    from interviewer.grading.calibration import CALIBRATION_FILE, MODEL_KIND
+
     grader, items, extra = _train_rows(args)
-    doc = fit_calibration(grader, items, _rel(args.dataset), extra, _rel(args.extra))
-    path = write_calibration(doc, Path(offline.__file__).parent)
+    doc = fit_calibration(grader, items, _rel(args.dataset), extra, _rel(args.extra),
+                          args.generic_map or MODEL_KIND["generic"])
+    path = write_calibration(doc, args.out or Path(offline.__file__).parent / CALIBRATION_FILE)
     print(json.dumps({k: v for k, v in doc.items() if k != "models"}, indent=2), file=sys.stderr)
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.dataset import Item, generic
-from interviewer.grading.calibration import (CALIBRATION_FILE, GATE, HIDDEN, HONEST, INPUTS, L2,
+from interviewer.grading.calibration import (GATE, HIDDEN, HONEST, INPUTS, L2,
                                             MODEL_KIND, QUALITY, SEEDS, UNSEEN_GENERIC, fit,
                                             fit_gated, fit_linear)
 from interviewer.grading.features import FEATURES
@@ -30,13 +30,7 @@ def feature_matrix(grader: OfflineGrader, items: list[Item], strip: bool) -> np.
     return np.array(rows)
 
 
-# The extra ordinary answers feed the gated candidate only (see select.py); the shipped maps
-# are fitted on train alone.
-GENERIC_USES_EXTRA = MODEL_KIND["generic"] == "gated"
-
-
-def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str) -> dict:
-    kind = MODEL_KIND[mode]
+def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str, kind: str) -> dict:
     inputs = QUALITY + GATE if kind == "gated" else INPUTS[mode]
     cols = [FEATURES.index(f) for f in inputs]
     x = feature_matrix(grader, items, strip=mode == "generic")[:, cols]
@@ -48,18 +42,21 @@ def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str) -> dict:
 
 
 def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str,
-                    extra: list[Item] = (), extra_dataset: str = "") -> dict:
-    """Fit both modes (generic on `items` + `extra`); returns the calibration document."""
-    generic = list(items) + list(extra) if GENERIC_USES_EXTRA else items
-    models = {"curated": _fit_mode(grader, items, "curated"),
-              "generic": _fit_mode(grader, generic, "generic")}
+                    extra: list[Item] = (), extra_dataset: str = "",
+                    generic_kind: str = MODEL_KIND["generic"]) -> dict:
+    """Fit both modes; returns the calibration document. The extra ordinary answers feed the
+    gated generic map only (see select.py); the shipped maps are fitted on train alone."""
+    uses_extra = generic_kind == "gated"
+    models = {"curated": _fit_mode(grader, items, "curated", MODEL_KIND["curated"]),
+              "generic": _fit_mode(grader, list(items) + list(extra) if uses_extra else items,
+                                   "generic", generic_kind)}
     return {"fitted_on": dataset, "rows": len(items),
-            "generic_also_on": extra_dataset if GENERIC_USES_EXTRA else "", "hidden": HIDDEN, "l2": L2, "seeds": SEEDS,
+            "generic_also_on": extra_dataset if uses_extra else "", "hidden": HIDDEN, "l2": L2, "seeds": SEEDS,
             "selected_by": "python -m evals select: 5-fold CV grouped by question within train",
             "questions": len({it.question.id for it in items}), "models": models}
 
 
-def write_calibration(doc: dict, package_dir: Path) -> Path:
-    path = package_dir / CALIBRATION_FILE
+def write_calibration(doc: dict, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return path

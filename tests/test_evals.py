@@ -170,3 +170,11 @@ def test_run_generic_strips_the_rubric(tmp_path):
     (bare,) = without_rubric([item])
     assert item.question.curated and not bare.question.curated
     assert bare.question.reference == item.question.reference
+
+
+def test_run_with_a_missing_calibration_file_says_so(tmp_path, capsys):
+    ds = write(tmp_path / "d.jsonl", ROWS)
+    code = evals_main(["run", "--dataset", str(ds), "--out", str(tmp_path / "r.json"),
+                       "--calibration", str(tmp_path / "nope.json")])
+    assert code == 2
+    assert "no such calibration file" in capsys.readouterr().err

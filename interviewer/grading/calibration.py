@@ -170,9 +170,14 @@ def _load(d: dict) -> ScoreModel:
     return LinearModel({f: float(d["weights"].get(f, 0.0)) for f in FEATURES}, float(d["bias"]))
 
 
-def load_models() -> dict[str, ScoreModel]:
-    """The shipped calibration, or the priors when none was fitted yet."""
-    path = resources.files("interviewer.grading").joinpath(CALIBRATION_FILE)
+def load_models(path=None) -> dict[str, ScoreModel]:
+    """The calibration at `path`; by default the shipped one, or the priors when none was
+    fitted yet."""
+    if path is not None and not path.is_file():
+        from interviewer.errors import InputError
+
+        raise InputError("no such calibration file", where=str(path))
+    path = path or resources.files("interviewer.grading").joinpath(CALIBRATION_FILE)
     if not path.is_file():
         return {m: prior(m) for m in ("curated", "generic")}
     data = json.loads(path.read_text(encoding="utf-8"))
