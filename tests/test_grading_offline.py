@@ -140,3 +140,12 @@ def test_mlp_row_weights_matter():
     err_a = np.abs(a.predict(x[first]) - y[first]).mean()
     err_b = np.abs(b.predict(x[first]) - y[first]).mean()
     assert err_a < 0.5 * err_b
+
+
+def test_word_overlap_features(grader):
+    reused = grader.grade(GENERIC, "torch.cat joins tensors along an existing dimension.")
+    paraphrase = grader.grade(GENERIC, "It glues them together on an axis they already have.")
+    elsewhere = grader.grade(GENERIC, "Paris is the capital of France.")
+    assert reused.details["lex_recall"] > paraphrase.details["lex_recall"]
+    assert reused.details["lex_precision"] == 1.0  # every content word is the reference's
+    assert elsewhere.details["lex_recall"] == 0.0 == elsewhere.details["lex_precision"]
