@@ -10,14 +10,15 @@ is not the shipped one. Which map each mode uses was chosen with `python -m eval
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from evals.dataset import Item, generic
-from interviewer.grading.calibration import (GATE, HIDDEN, HONEST, INPUTS, L2,
-                                            MODEL_KIND, QUALITY, SEEDS, UNSEEN_GENERIC, fit,
-                                            fit_gated, fit_linear)
+from interviewer.grading.calibration import (GATE, HIDDEN, HONEST, INPUTS, L2, MODEL_KIND,
+                                            QUALITY, SEEDS, UNSEEN_GENERIC, fit, fit_gated,
+                                            fit_linear)
 from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
 
@@ -42,7 +43,7 @@ def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str, kind: str) ->
 
 
 def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str,
-                    extra: list[Item] = (), extra_dataset: str = "",
+                    extra: Sequence[Item] = (), extra_dataset: str = "",
                     generic_kind: str = MODEL_KIND["generic"]) -> dict:
     """Fit both modes; returns the calibration document. The extra ordinary answers feed the
     gated generic map only (see select.py); the shipped maps are fitted on train alone."""
@@ -51,7 +52,8 @@ def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str,
               "generic": _fit_mode(grader, list(items) + list(extra) if uses_extra else items,
                                    "generic", generic_kind)}
     return {"fitted_on": dataset, "rows": len(items),
-            "generic_also_on": extra_dataset if uses_extra else "", "hidden": HIDDEN, "l2": L2, "seeds": SEEDS,
+            "generic_also_on": extra_dataset if uses_extra else "",
+            "hidden": HIDDEN, "l2": L2, "seeds": SEEDS,
             "selected_by": "python -m evals select: 5-fold CV grouped by question within train",
             "questions": len({it.question.id for it in items}), "models": models}
 
