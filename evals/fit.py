@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from evals.dataset import Item, generic
-from interviewer.grading.calibration import (GATE, HIDDEN, HONEST, INPUTS, L2, MODEL_KIND,
-                                            QUALITY, SEEDS, UNSEEN_GENERIC, fit, fit_gated,
-                                            fit_linear)
+from interviewer.grading.calibration import (GATE, HIDDEN, INPUTS, L2, MODEL_KIND, QUALITY,
+                                            SEEDS, fit, fit_gated, fit_linear)
 from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
 
@@ -38,7 +37,7 @@ def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str, kind: str) ->
     gold = np.array([it.row.gold for it in items])
     if kind == "gated":
         cats = np.array([str(it.row.extras.get("category", "")) for it in items])
-        return fit_gated(x, gold, np.isin(cats, HONEST), ~np.isin(cats, UNSEEN_GENERIC)).to_dict()
+        return fit_gated(x, gold, cats).to_dict()
     return (fit if kind == "mlp" else fit_linear)(x, gold, inputs).to_dict()
 
 

@@ -18,10 +18,10 @@ held out (dev, Mohler) takes part in the choice:
    list).
 
 Revision (made after the first generic run, on train CV numbers only): rule 1 first required
-negation_trap <= 1.0 in generic mode too. Only one candidate met it, by scoring every middling
-honest answer low (honest Pearson 0.50; ordinary answers predicted 1.9 against gold 3.7): a
-reference alone gives no signal that tells a reversed statement from a middling honest answer
-(features per category in evals/README.md). Generic mode now reports negation traps and
+negation_trap <= 1.0 in generic mode too. Only the train-only MLP met it, by scoring every
+middling honest answer low (honest Pearson 0.48; ordinary answers predicted 1.85 against gold
+3.41): a reference alone gives no signal that tells a reversed statement from a middling
+honest answer (`feature_means_by_category` in the report). Generic mode now reports negation traps and
 misconceptions without gating on them; curated mode, whose rubrics carry the contrasts and
 misconceptions, keeps the condition.
 """
@@ -37,9 +37,10 @@ from pathlib import Path
 import numpy as np
 
 from evals.dataset import Item
+from evals.fit import feature_matrix
 from evals.metrics import metrics
-from interviewer.grading.calibration import (GATE, HONEST, INPUTS, QUALITY, UNSEEN_GENERIC,
-                                            fit, fit_gated, fit_linear)
+from interviewer.grading.calibration import (GATE, HONEST, INPUTS, QUALITY, fit, fit_gated,
+                                            fit_linear)
 from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
 
@@ -66,7 +67,7 @@ def _mlp(l2: float):
 
 
 def _gated(x, y, inputs, cats, weight):
-    return fit_gated(x, y, np.isin(cats, HONEST), ~np.isin(cats, UNSEEN_GENERIC))
+    return fit_gated(x, y, cats)
 
 
 def candidates(mode: str) -> list[Candidate]:
@@ -86,18 +87,6 @@ def candidates(mode: str) -> list[Candidate]:
     ]
 
 
-def features(grader: OfflineGrader, items: list[Item], strip: bool) -> np.ndarray:
-    from evals.fit import feature_matrix
-
-    return feature_matrix(grader, items, strip)
-
-
-def _predict(model, x: np.ndarray) -> np.ndarray:
-    if hasattr(model, "predict"):
-        return model.predict(x)
-    return np.array([model.score(dict(zip(model.weights, r))) for r in x])
-
-
 def folds(question_ids: list[str], k: int = FOLDS) -> np.ndarray:
     """Fold per row: questions sorted by id, dealt round-robin (deterministic)."""
     qs = sorted(set(question_ids), key=lambda q: (len(q), q))
@@ -115,7 +104,7 @@ def out_of_fold(c: Candidate, x: np.ndarray, y: np.ndarray, cats: np.ndarray,
         model = c.fitter(x[fit_rows][:, cols], y[fit_rows], c.inputs, cats[fit_rows],
                          weight[fit_rows])
         test = fold == k
-        pred[test] = _predict(model, x[test][:, cols])
+        pred[test] = model.predict(x[test][:, cols])
     return pred
 
 
@@ -138,7 +127,7 @@ def choose(results: list[dict]) -> str:
 
 def run(grader: OfflineGrader, train: list[Item], extra: list[Item], mode: str) -> dict:
     items = train + extra
-    x = features(grader, items, strip=mode == "generic")
+    x = feature_matrix(grader, items, strip=mode == "generic")
     y = np.array([it.row.gold for it in items])
     cats = np.array([str(it.row.extras.get("category", "")) for it in items])
     fold = folds([it.question.id for it in items])
@@ -151,8 +140,11 @@ def run(grader: OfflineGrader, train: list[Item], extra: list[Item], mode: str) 
         r = results[-1]
         print(f"{c.name:32s} honest r={r['honest_pearson']:.3f} qwk={r['all']['qwk']:.3f} "
               f"mae={r['all']['mae']:.3f} admissible={r['admissible']}", file=sys.stderr)
+    means = {c: {f: round(float(v), 3) for f, v in zip(FEATURES, x[cats == c].mean(axis=0))}
+             for c in sorted(set(cats))}
     return {"mode": mode, "rows": len(items), "extra_rows": len(extra), "folds": FOLDS,
-            "rule": __doc__.split("\n\n")[2:6], "results": results, "chosen": choose(results)}
+            "rule": __doc__.split("\n\n")[2:6], "results": results, "chosen": choose(results),
+            "feature_means_by_category": means}
 
 
 def write(doc: dict, out: Path) -> None:

@@ -119,7 +119,7 @@ def test_gated_map_fits_round_trips_and_closes_its_gate():
     x = np.column_stack([cols[f] for f in QUALITY + GATE])
     y = np.where(stuffed, 0.0, 5.0 * quality)
     honest = ~stuffed
-    model = fit_gated(x, y, honest, np.ones(n, bool))
+    model = fit_gated(x, y, np.where(stuffed, "keyword_stuffing", "full"))
     pred = model.predict(x)
     assert np.corrcoef(pred[honest], y[honest])[0, 1] > 0.95
     assert pred[stuffed].mean() < 1.0 < pred[honest].mean()

@@ -75,6 +75,11 @@ class LinearModel:
         z = self.bias + sum(w * features[f] for f, w in self.weights.items())
         return float(5.0 * _sigmoid(np.float64(z)))
 
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Rows of `x` hold the features in the order of `weights`."""
+        return 5.0 * _sigmoid(np.atleast_2d(x) @ np.array(list(self.weights.values()))
+                              + self.bias)
+
     def to_dict(self) -> dict:
         return {"kind": "linear", "weights": {k: round(v, 6) for k, v in self.weights.items()},
                 "bias": round(self.bias, 6)}
@@ -244,13 +249,15 @@ def fit(x: np.ndarray, y: np.ndarray, inputs: tuple[str, ...] = FEATURES,
     return MLPModel(tuple(inputs), mean, std, nets)
 
 
-def fit_gated(x: np.ndarray, y: np.ndarray, honest: np.ndarray, gate_rows: np.ndarray,
+def fit_gated(x: np.ndarray, y: np.ndarray, categories: np.ndarray,
               quality: tuple[str, ...] = QUALITY, gate: tuple[str, ...] = GATE,
               l2: float = L2) -> GatedModel:
-    """Two stages on rows `x` (columns = quality + gate): the quality map by least squares
-    on the honest rows only, then, with it fixed, the gate on the `gate_rows`."""
+    """Two stages on rows `x` (columns = quality + gate) labelled with `categories`: the
+    quality map by least squares on the HONEST rows only, then, with it fixed, the gate on
+    every row whose category is not in UNSEEN_GENERIC."""
     from scipy.optimize import minimize
 
+    honest, gate_rows = np.isin(categories, HONEST), ~np.isin(categories, UNSEEN_GENERIC)
     mean, std = x[honest].mean(axis=0), x[honest].std(axis=0) + 1e-6
     z = (x - mean) / std
     n = len(quality)
