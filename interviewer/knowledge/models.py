@@ -13,7 +13,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+# An id local to its source (Q17), or namespaced by it (my-notes/Q17; see knowledge/sources.py).
+ID_PATTERN = r"^(?:[a-z0-9][a-z0-9_-]{0,47}/)?[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 
 
 def topic_slug(topic: str) -> str:
