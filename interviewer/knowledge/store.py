@@ -1,11 +1,17 @@
-"""The knowledge base in Chroma: incremental ingest and retrieval by meaning.
+"""The knowledge base in Chroma: sources, incremental ingest and retrieval by meaning.
 
-Each question is stored as one document per facet (today one: the question with its
-reference answer, which retrieved best of the variants measured in bench/bench_retrieval.py),
-with the id ``<content-hash>:<facet>``. The content hash covers every field of the question,
-so an unchanged question is never embedded again, a changed one is replaced, and a removed one
-is deleted. A search takes dense candidates from Chroma and re-ranks them with cosine
-similarity plus a small BM25 term over the document, key points and torch symbols.
+Each question belongs to a source (`interviewer.knowledge.sources`) and is stored as one
+document per facet (today one: the question with its reference answer, which retrieved best
+of the variants measured in bench/bench_retrieval.py), with the id
+``<source>/<content-hash>:<facet>``. The content hash covers every field of the question, so
+an unchanged question is never embedded again, a changed one is replaced, and a removed one
+is deleted; an ingest reads and writes only its own source. A search takes dense candidates
+from Chroma, re-ranks them with cosine similarity plus a small BM25 term over the document,
+key points and torch symbols, and reports a relevance in [0, 1]
+(`interviewer.knowledge.relevance`).
+
+Stores written before sources existed (ids ``<content-hash>:qa``) are migrated when opened:
+their documents move to the built-in source with their embeddings (nothing is re-embedded).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from interviewer.errors import ConfigError, InputError, ServiceError
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.lexical import BM25
 from interviewer.knowledge.models import Question, topic_slug
+from interviewer.knowledge.relevance import is_match, relevance
+from interviewer.knowledge.sources import BUILTIN, canonical_id, check_source_name, qualify
 from interviewer.settings import Settings
 
 FACETS: dict[str, Callable[[Question], str]] = {
@@ -28,6 +36,7 @@ FACETS: dict[str, Callable[[Question], str]] = {
 }
 LEXICAL_WEIGHT = 0.02  # weight of BM25 next to cosine similarity
 CANDIDATES = 30  # dense candidates re-ranked per query
+SCHEMA = 2  # collection metadata "interviewer_schema": 2 = ids and metadata carry the source
 
 
 def make_embedding_function(embedder: Embedder):
@@ -61,10 +70,32 @@ def make_embedding_function(embedder: Embedder):
 
 @dataclass(frozen=True)
 class Hit:
+    """A search result. `score` is the relevance in [0, 1] (see `relevance`); `raw` is the
+    ranking score it comes from (cosine similarity plus the BM25 bonus)."""
+
     id: str
     score: float
     topic: str
     question: str
+    source: str = BUILTIN
+    raw: float = 0.0
+
+    @property
+    def is_match(self) -> bool:
+        """Whether the hit is about what was asked (relevance at or above the threshold)."""
+        return is_match(self.score)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    name: str
+    questions: int
+    topics: int
+    builtin: bool
+    origin: str  # the path it was ingested from ("" when unknown)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -132,10 +163,16 @@ def make_client(settings: Settings):
 
 
 class KnowledgeStore:
-    """Questions in a Chroma collection. Nothing connects until first use."""
+    """Questions in a Chroma collection. Nothing connects until first use.
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, client=None) -> None:
+    `sources` limits what search, topics and selection see (None: every source); a scoped
+    copy that shares the connection comes from `with_sources`.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, client=None,
+                 sources: Sequence[str] | None = None) -> None:
         self.settings = settings
+        self.sources = tuple(sources) if sources else None
         self.embedder = embedder or Embedder(settings.embed_model, threads=settings.torch_threads)
         self._client = client
         self._collection = None
@@ -152,39 +189,58 @@ class KnowledgeStore:
             if self._collection is None:
                 if self._client is None:
                     self._client = make_client(self.settings)
-                self._collection = self._client.get_or_create_collection(
+                col = self._client.get_or_create_collection(
                     self.settings.collection,
                     embedding_function=make_embedding_function(self.embedder),
                     configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"interviewer_schema": SCHEMA},
                 )
+                if (col.metadata or {}).get("interviewer_schema", 1) < SCHEMA:
+                    migrate_to_sources(col)
+                self._collection = col
             return self._collection
 
-    def _existing(self) -> dict[str, tuple[str, str]]:
-        """chroma id -> (question id, content hash) for everything stored."""
-        got = self.collection.get(include=["metadatas"])
+    def with_sources(self, sources: Sequence[str] | None) -> "KnowledgeStore":
+        """A view of this store limited to `sources` (sharing its client and caches' inputs)."""
+        known = {s.name for s in self.list_sources()}
+        for name in sources or ():
+            if name not in known:
+                raise InputError(f"unknown source {name!r}; choose one of: "
+                                 f"{', '.join(sorted(known)) or '(none: run interviewer ingest)'}")
+        view = KnowledgeStore(self.settings, self.embedder, self._client, sources)
+        view._collection = self.collection
+        return view
+
+    def _existing(self, source: str) -> dict[str, tuple[str, str]]:
+        """chroma id -> (question id, content hash) for everything stored in `source`."""
+        got = self.collection.get(where={"source": source}, include=["metadatas"])
         return {cid: (m["qid"], m["content_hash"]) for cid, m in zip(got["ids"], got["metadatas"])}
 
     def ingest(self, questions: Sequence[Question],
-               progress: Callable[[int, int], None] | None = None) -> IngestSummary:
-        """Make the store hold exactly `questions`; embed only what is new or changed."""
+               progress: Callable[[int, int], None] | None = None, *,
+               source: str = BUILTIN, origin: str = "") -> IngestSummary:
+        """Make `source` hold exactly `questions` (ids are local to the source); embed only
+        what is new or changed. Other sources are neither read nor written."""
+        check_source_name(source)
         start = time.perf_counter()
-        existing = self._existing()
+        existing = self._existing(source)
         old_hash_by_qid = {qid: h for qid, h in existing.values()}
         new_hashes = {q.content_hash(): q for q in questions}
         summary = IngestSummary()
         stored = set(existing)
         to_add = [q for h, q in new_hashes.items()
-                  if any(f"{h}:{facet}" not in stored for facet in FACETS)]
+                  if any(f"{source}/{h}:{facet}" not in stored for facet in FACETS)]
         adding = {q.id for q in to_add}
         for q in questions:
+            qid = qualify(source, q.id)
             if q.id in adding:
-                (summary.updated if q.id in old_hash_by_qid else summary.added).append(q.id)
+                (summary.updated if qid in old_hash_by_qid else summary.added).append(qid)
             else:
-                summary.unchanged.append(q.id)
-        new_qids = {q.id for q in questions}
+                summary.unchanged.append(qid)
+        new_qids = {qualify(source, q.id) for q in questions}
         summary.removed = sorted(qid for qid in old_hash_by_qid if qid not in new_qids)
         stale = [cid for cid, (_, h) in existing.items() if h not in new_hashes]
-        self._add(to_add, summary, progress)
+        self._add(to_add, summary, progress, source, origin)
         if stale:
             self.collection.delete(ids=stale)
         self._snapshot = self._lexical = None
@@ -192,16 +248,19 @@ class KnowledgeStore:
         return summary
 
     def _add(self, questions: list[Question], summary: IngestSummary,
-             progress: Callable[[int, int], None] | None, batch: int = 256) -> None:
+             progress: Callable[[int, int], None] | None, source: str, origin: str,
+             batch: int = 256) -> None:
         for i in range(0, len(questions), batch):
             chunk = questions[i:i + batch]
             ids, docs, metas = [], [], []
             for q in chunk:
                 h = q.content_hash()
                 for facet, text in FACETS.items():
-                    ids.append(f"{h}:{facet}")
+                    ids.append(f"{source}/{h}:{facet}")
                     docs.append(text(q))
-                    metas.append({"qid": q.id, "content_hash": h, "facet": facet,
+                    metas.append({"qid": qualify(source, q.id), "local_id": q.id,
+                                  "source": source, "origin": origin,
+                                  "content_hash": h, "facet": facet,
                                   "topic": q.topic, "topic_slug": q.topic_slug,
                                   "difficulty": q.difficulty, "question": q.question,
                                   "keywords": " ".join([*q.key_points, *q.symbols])})
@@ -213,18 +272,56 @@ class KnowledgeStore:
                 progress(min(i + batch, len(questions)), len(questions))
 
     def count(self) -> int:
-        """Number of distinct questions stored."""
-        return len({qid for qid, _ in self._existing().values()})
+        """Number of distinct questions stored (in this view's sources)."""
+        return len({m["qid"] for m in self.snapshot()["metadatas"]})
 
     def snapshot(self) -> dict[str, Any]:
-        """Every stored document with its metadata (ids, documents, metadatas)."""
+        """Every stored document of this view's sources with its metadata."""
         snap = self._snapshot
         if snap is None:
-            snap = self._snapshot = self.collection.get(include=["documents", "metadatas"])
+            snap = self._snapshot = self.collection.get(where=self._source_filter(),
+                                                        include=["documents", "metadatas"])
         return snap
 
+    def _source_filter(self) -> dict[str, Any] | None:
+        if not self.sources:
+            return None
+        return {"source": self.sources[0]} if len(self.sources) == 1 else \
+            {"source": {"$in": list(self.sources)}}
+
+    def list_sources(self) -> list[SourceInfo]:
+        """Every source in the store, the built-in bank first."""
+        got = self.collection.get(include=["metadatas"])
+        by_source: dict[str, list[dict]] = {}
+        for m in got["metadatas"]:
+            by_source.setdefault(m["source"], []).append(m)
+        return [SourceInfo(name, len({m["qid"] for m in ms}), len({m["topic_slug"] for m in ms}),
+                           name == BUILTIN, ms[0].get("origin", ""))
+                for name, ms in sorted(by_source.items(), key=lambda kv: (kv[0] != BUILTIN, kv[0]))]
+
+    def remove_source(self, name: str) -> int:
+        """Delete every question of source `name`; returns how many. Others are untouched."""
+        existing = self._existing(name)
+        if not existing:
+            known = ", ".join(s.name for s in self.list_sources()) or "(none)"
+            raise InputError(f"no source named {name!r}; the store has: {known}")
+        self.collection.delete(ids=list(existing))
+        self._snapshot = self._lexical = None
+        return len({qid for qid, _ in existing.values()})
+
+    def get_question(self, qid: str) -> Question:
+        """A question rebuilt from its stored document ('Q17', 'pytorch/Q17', 'notes/Q3')."""
+        got = self.collection.get(where={"$and": [{"qid": canonical_id(qid)}, {"facet": "qa"}]},
+                                  include=["metadatas", "documents"])
+        if not got["ids"]:
+            raise InputError(f"no question {qid!r} in the knowledge base")
+        meta, doc = got["metadatas"][0], got["documents"][0]
+        reference = doc[len(meta["question"]):].strip() or doc
+        return Question(id=meta["qid"], topic=meta["topic"], question=meta["question"],
+                        reference=reference, difficulty=int(meta.get("difficulty", 2)))
+
     def topics(self) -> dict[str, str]:
-        """slug -> topic name of everything stored."""
+        """slug -> topic name of everything stored (in this view's sources)."""
         return {m["topic_slug"]: m["topic"] for m in self.snapshot()["metadatas"]}
 
     def resolve_topic(self, topic: str) -> str:
@@ -249,12 +346,15 @@ class KnowledgeStore:
         return lexical
 
     def search(self, queries: Sequence[str], k: int = 5, topic: str | None = None,
-               where: dict[str, Any] | None = None) -> list[list[Hit]]:
-        """Top-k questions per query, best first. The score is cosine similarity (1 = same
-        meaning) plus a small BM25 bonus for shared rare words."""
+               where: dict[str, Any] | None = None,
+               min_relevance: float | None = None) -> list[list[Hit]]:
+        """Top-k questions per query, best first (by cosine similarity plus a small BM25
+        bonus for shared rare words). Each hit's score is its relevance in [0, 1]; with
+        `min_relevance`, hits below it are left out (a query may then get no hits)."""
         if not queries:
             return []
-        filters = [f for f in (where, {"topic_slug": self.resolve_topic(topic)} if topic else None) if f]
+        topic_flt = {"topic_slug": self.resolve_topic(topic)} if topic else None
+        filters = [f for f in (where, topic_flt, self._source_filter()) if f]
         flt = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
         vectors = self.embedder.encode(list(queries))
         bm25, row_of = self.lexical()
@@ -266,9 +366,32 @@ class KnowledgeStore:
             best: dict[str, Hit] = {}
             for cid, m, d in zip(cids, metas, dists):
                 lex = bm25.score(query, row_of[cid]) if cid in row_of else 0.0
-                hit = Hit(m["qid"], round(1.0 - float(d) + LEXICAL_WEIGHT * lex, 4),
-                          m["topic"], m["question"])
-                if m["qid"] not in best or hit.score > best[m["qid"]].score:
+                raw = round(1.0 - float(d) + LEXICAL_WEIGHT * lex, 4)
+                hit = Hit(m["qid"], relevance(raw), m["topic"], m["question"],
+                          m.get("source", BUILTIN), raw)
+                if m["qid"] not in best or hit.raw > best[m["qid"]].raw:
                     best[m["qid"]] = hit
-            out.append(sorted(best.values(), key=lambda h: -h.score)[:k])
+            ranked = sorted(best.values(), key=lambda h: -h.raw)[:k]
+            out.append([h for h in ranked if min_relevance is None or h.score >= min_relevance])
         return out
+
+
+def migrate_to_sources(col) -> None:
+    """Schema 1 -> 2: documents without a source move to the built-in bank (questions with
+    key points, i.e. curated ones) or to the source "imported" (parsed markdown), under ids
+    that carry the source; embeddings are copied, not recomputed."""
+    got = col.get(include=["metadatas", "documents", "embeddings"])
+    old = [i for i, m in enumerate(got["metadatas"]) if "source" not in m]
+    for start in range(0, len(old), 256):
+        rows = old[start:start + 256]
+        ids, metas = [], []
+        for i in rows:
+            m = dict(got["metadatas"][i])
+            source = BUILTIN if m.get("keywords") else "imported"
+            m.update(source=source, local_id=m["qid"], qid=qualify(source, m["qid"]), origin="")
+            ids.append(f"{source}/{got['ids'][i]}")
+            metas.append(m)
+        col.upsert(ids=ids, metadatas=metas, documents=[got["documents"][i] for i in rows],
+                   embeddings=[got["embeddings"][i] for i in rows])
+        col.delete(ids=[got["ids"][i] for i in rows])
+    col.modify(metadata={"interviewer_schema": SCHEMA})

@@ -1,0 +1,149 @@
+"""Sources: a user's bank never touches the built-in one (real Chroma store, real MiniLM)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from interviewer.errors import InputError
+from interviewer.knowledge import KnowledgeStore, commands, load_questions
+from interviewer.knowledge.sources import BUILTIN, canonical_id, source_for, split_id
+from interviewer.knowledge.store import migrate_to_sources
+from interviewer.settings import Settings
+
+from conftest import REPO
+
+PYTHON_BANK = "\n".join(
+    f"**Q{i}: {q}**\n**A:** {a}\n" for i, (q, a) in enumerate([
+        ("What is the difference between copy() and deepcopy()?",
+         "copy makes a shallow copy; deepcopy copies nested objects recursively."),
+        ("What is a Python decorator?", "A callable that wraps another function."),
+        ("What does the GIL do?", "It lets one thread run Python bytecode at a time."),
+        ("What is a list comprehension?", "An expression that builds a list from an iterable."),
+        ("How do generators save memory?", "They yield items lazily instead of building a list."),
+    ], start=1))
+PROBES = ["difference between view and reshape", "my gradients explode, how do I cap them?",
+          "how do I save a model for inference"]
+
+
+def builtin_state(store: KnowledgeStore):
+    got = store.collection.get(where={"source": BUILTIN}, include=["documents", "metadatas"])
+    rows = sorted(zip(got["ids"], got["documents"], (m["qid"] for m in got["metadatas"])))
+    hits = [[(h.id, h.score) for h in hits]
+            for hits in store.with_sources([BUILTIN]).search(PROBES, k=3)]
+    return rows, hits
+
+
+@pytest.fixture
+def both(tmp_path, settings, embedder, knowledge_questions):
+    store = KnowledgeStore(settings, embedder=embedder)
+    store.ingest(knowledge_questions)
+    before = builtin_state(store)
+    bank = tmp_path / "python-notes.md"
+    bank.write_text(PYTHON_BANK)
+    summary = store.ingest(load_questions([bank]), source="python-notes", origin=str(bank))
+    return store, before, bank, summary
+
+
+def test_user_bank_with_colliding_ids_leaves_builtin_untouched(both):
+    store, before, _, summary = both
+    assert summary.added == [f"python-notes/Q{i}" for i in range(1, 6)] and not summary.removed
+    assert builtin_state(store) == before  # same ids, same text, same search results
+    assert store.count() == 105
+    top = store.search(["difference between view and reshape"], k=1)[0][0]
+    assert (top.id, top.source) == ("Q17", BUILTIN)
+    mine = store.with_sources(["python-notes"]).search(["shallow vs deep copy"], k=1)[0][0]
+    assert (mine.id, mine.source) == ("python-notes/Q1", "python-notes")
+    assert store.get_question("python-notes/Q1").question.startswith("What is the difference")
+    assert store.get_question("pytorch/Q17").id == store.get_question("Q17").id == "Q17"
+
+
+def test_reingest_and_remove_stay_within_the_source(both):
+    store, before, bank, _ = both
+    bank.write_text(PYTHON_BANK.split("**Q5:")[0])  # Q5 deleted from the file
+    again = store.ingest(load_questions([bank]), source="python-notes")
+    assert again.removed == ["python-notes/Q5"] and again.embedded_texts == 0
+    assert [(s.name, s.questions, s.builtin) for s in store.list_sources()] == \
+        [(BUILTIN, 100, True), ("python-notes", 4, False)]
+    assert store.remove_source("python-notes") == 4
+    assert [s.name for s in store.list_sources()] == [BUILTIN]
+    assert builtin_state(store) == before
+    with pytest.raises(InputError, match="no source named 'python-notes'"):
+        store.remove_source("python-notes")
+
+
+def test_old_store_is_migrated_on_open(settings, embedder, knowledge_questions):
+    """A schema-1 store (ids '<hash>:qa', no source) opens with the same ids and answers."""
+    old = KnowledgeStore(settings, embedder=embedder)
+    col = old.collection
+    questions = knowledge_questions[:3]
+    docs = [f"{q.question}\n{q.reference}" for q in questions]
+    col.delete(ids=col.get()["ids"] or ["none"])
+    col.add(ids=[f"{q.content_hash()}:qa" for q in questions], documents=docs,
+            embeddings=list(embedder.encode(docs)),
+            metadatas=[{"qid": q.id, "content_hash": q.content_hash(), "facet": "qa",
+                        "topic": q.topic, "topic_slug": q.topic_slug, "difficulty": q.difficulty,
+                        "question": q.question, "keywords": " ".join(q.key_points)}
+                       for q in questions])
+    col.modify(metadata={"interviewer_schema": 1})
+    migrate_to_sources(col)
+    reopened = KnowledgeStore(settings, embedder=embedder)
+    assert sorted(reopened.collection.get()["ids"]) == \
+        sorted(f"{BUILTIN}/{q.content_hash()}:qa" for q in questions)
+    assert reopened.search([questions[1].question], k=1)[0][0].id == questions[1].id
+    before = embedder.texts_encoded
+    assert reopened.ingest(questions).counts()["unchanged"] == 3  # nothing re-embedded
+    assert embedder.texts_encoded == before
+
+
+def test_id_and_source_naming(tmp_path):
+    assert split_id("my-notes/Q17") == ("my-notes", "Q17")
+    assert split_id("Q17") == (BUILTIN, "Q17") and canonical_id("pytorch/Q17") == "Q17"
+    builtin = tmp_path / "questions"
+    builtin.mkdir()
+    assert source_for([], builtin) == source_for([builtin], builtin) == BUILTIN
+    assert source_for([tmp_path / "My Notes (2024).md"], builtin) == "my-notes-2024"
+    with pytest.raises(InputError, match="built-in bank"):
+        source_for([tmp_path / "pytorch.md"], builtin)
+    with pytest.raises(InputError, match="built-in bank"):
+        source_for([tmp_path / "x.md"], builtin, "pytorch")
+    with pytest.raises(InputError, match="name it with --source"):
+        source_for([tmp_path / "a.md", tmp_path / "b.md"], builtin)
+
+
+def run_cli(capsys, *argv: str):
+    """Our subcommands through their own parser (the full CLI also imports every other
+    area's commands, which this test does not exercise)."""
+    parser = argparse.ArgumentParser(prog="interviewer")
+    commands.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    code = args.handler(args, Settings.from_env())
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_ingest_sources_and_remove(tmp_path, home, capsys, monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_TORCH_THREADS", "1")
+    bank = tmp_path / "notes.md"
+    bank.write_text(PYTHON_BANK)
+    yaml_dir = tmp_path / "questions"
+    yaml_dir.mkdir()
+    (yaml_dir / "t.yaml").write_text((REPO / "knowledge/questions").joinpath(
+        sorted(p.name for p in (REPO / "knowledge/questions").glob("*.yaml"))[0]).read_text())
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE", str(tmp_path))
+    code, out, _ = run_cli(capsys, "ingest", "--json")
+    assert code == 0 and json.loads(out)["source"] == BUILTIN
+    code, out, _ = run_cli(capsys, "ingest", str(bank), "--json")
+    doc = json.loads(out)
+    assert (doc["source"], doc["counts"]["added"]) == ("notes", 5)
+    code, out, _ = run_cli(capsys, "sources", "--json")
+    listed = {s["name"]: s for s in json.loads(out)}
+    assert listed["notes"]["questions"] == 5 and listed[BUILTIN]["builtin"]
+    code, out, _ = run_cli(capsys, "sources", "remove", "notes")
+    assert code == 0 and "removed source notes: 5 questions" in out
+    with pytest.raises(InputError, match="no source named 'notes'"):
+        run_cli(capsys, "sources", "remove", "notes")
+    code, out, _ = run_cli(capsys, "sources", "--json")
+    assert [s["name"] for s in json.loads(out)] == [BUILTIN]
