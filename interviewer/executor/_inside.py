@@ -49,6 +49,11 @@ DENIED_SYSCALLS = (
 )
 ENOSYS_SYSCALLS = ("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register")
 CLONE_THREAD, CLONE_NEWNS, CLONE_NEWUSER = 0x10000, 0x20000, 0x10000000
+CLONE_NEWIPC, CLONE_NEWUTS = 0x08000000, 0x04000000
+PR_SET_DUMPABLE = 4
+# Files that must never be writable from inside: the host's kernel settings and triggers.
+KERNEL_FILES = ("/proc/sys/kernel/core_pattern", "/proc/sys/kernel/hostname",
+                "/proc/sys/vm/drop_caches", "/proc/sysrq-trigger")
 AF_UNIX = 1
 
 
@@ -220,22 +225,29 @@ def _libc() -> ctypes.CDLL:
 # Runtime folders that live under /tmp on the host (a checkout in /tmp), as (stash, path):
 # the private /tmp would hide them, so they are bound back read-only from their stash.
 REBIND: list[tuple[str, str]] = []
+RUN_UID = [1000]  # the uid a run has inside its own namespace (set from the worker's config)
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC = 0x1, 0x20, 0x1000, 0x4000
 
 
-def private_tmp(size_mb: int) -> None:
-    """A fresh user+mount namespace with its own /tmp: runs never see each other's files."""
+def private_tmp(tmp_mb: int, shm_mb: int, uid: int) -> None:
+    """Fresh user, mount, IPC and UTS namespaces with their own /tmp and /dev/shm: runs never
+    see each other's files or shared memory, and all of it is gone when the run ends. Inside,
+    the run is `uid`; outside it stays the worker's unprivileged uid."""
     libc = _libc()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-        raise OSError(ctypes.get_errno(), "unshare(user+mount) failed")
-    for path, text in (("setgroups", "deny"), ("uid_map", "0 0 1"), ("gid_map", "0 0 1")):
+    outer_uid, outer_gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS
+    if libc.unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(user+mount+ipc+uts) failed")
+    for path, text in (("setgroups", "deny"), ("uid_map", f"{uid} {outer_uid} 1"),
+                       ("gid_map", f"{uid} {outer_gid} 1")):
         with open(f"/proc/self/{path}", "w") as f:
             f.write(text)
     if libc.mount(None, b"/", None, 0x4000 | 0x40000, None) != 0:  # MS_REC | MS_PRIVATE
         raise OSError(ctypes.get_errno(), "making mounts private failed")
-    opts = f"size={size_mb}m,mode=1777".encode()
-    if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 0x2 | 0x4, opts) != 0:  # nosuid, nodev
-        raise OSError(ctypes.get_errno(), "mounting a private /tmp failed")
+    for where, size in ((b"/tmp", tmp_mb), (b"/dev/shm", shm_mb)):
+        opts = f"size={size}m,mode=1777".encode()
+        if libc.mount(b"tmpfs", where, b"tmpfs", 0x2 | 0x4, opts) != 0:  # nosuid, nodev
+            raise OSError(ctypes.get_errno(), f"mounting a private {where.decode()} failed")
     for stash, path in REBIND:
         os.makedirs(path, exist_ok=True)
         if libc.mount(stash.encode(), path.encode(), None, MS_BIND | MS_REC, None) != 0:
@@ -244,6 +256,36 @@ def private_tmp(size_mb: int) -> None:
         libc.mount(None, path.encode(), None, flags, None)
         if not os.statvfs(path).f_flag & os.ST_RDONLY:
             raise OSError(1, f"{path} could not be made read-only")
+
+
+def drop_to_unprivileged(host_uid: int | None) -> None:
+    """A worker started by root gives up uid 0 (and with it every capability) for good."""
+    if host_uid is None or os.getuid() != 0:
+        return
+    os.setgroups([])
+    os.setresgid(host_uid, host_uid, host_uid)
+    os.setresuid(host_uid, host_uid, host_uid)
+
+
+def isolation_problems() -> list[str]:
+    """What is wrong with this sandbox, checked from inside before any code runs."""
+    problems = []
+    if 0 in os.getresuid() or 0 in os.getresgid():
+        problems.append("the worker runs as root")
+    with open("/proc/self/status") as f:
+        caps = {k: v.strip() for k, v in (line.split(":", 1) for line in f if ":" in line)}
+    if int(caps.get("CapEff", "1"), 16) or int(caps.get("CapPrm", "1"), 16):
+        problems.append("the worker holds capabilities")
+    for path in KERNEL_FILES:
+        try:
+            os.close(os.open(path, os.O_WRONLY))
+            problems.append(f"{path} is writable")
+        except OSError:
+            pass
+    for path in ("/", "/dev"):
+        if not os.statvfs(path).f_flag & os.ST_RDONLY:
+            problems.append(f"{path} is writable")
+    return problems
 
 
 def drop_capabilities() -> None:
@@ -288,6 +330,8 @@ def apply_seccomp(threads: bool = False) -> None:
         f.add_rule(sc.ERRNO(1), name, sc.Arg(0, sc.NE, 0))  # 0 = this process
     f.add_rule(sc.ERRNO(1), "setpriority", sc.Arg(1, sc.NE, 0))
     f.add_rule(sc.ERRNO(13), "socket", sc.Arg(0, sc.NE, AF_UNIX))
+    # A run stays non-dumpable: no other process may open its memory through /proc.
+    f.add_rule(sc.ERRNO(1), "prctl", sc.Arg(0, sc.EQ, PR_SET_DUMPABLE))
     f.load()
 
 
@@ -338,7 +382,7 @@ def lockdown(request: dict[str, Any], forked: bool) -> None:
     if forked:
         prctl = _libc().prctl
         prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE 1: needed to write our own uid_map
-        private_tmp(int(limits.get("tmp_mb", 64)))
+        private_tmp(int(limits.get("tmp_mb", 64)), int(limits.get("shm_mb", 16)), RUN_UID[0])
         prctl(4, 0, 0, 0, 0)  # and off again: other runs cannot open our /proc/PID/mem
     os.chdir("/tmp")
     drop_capabilities()
@@ -483,11 +527,13 @@ def _reap(sel: selectors.BaseSelector, key: selectors.SelectorKey) -> None:
 def main(argv: list[str]) -> None:
     config = json.loads(argv[1])
     REBIND.extend((stash, path) for stash, path in config.get("rebind", []))
+    RUN_UID[0] = int(config.get("uid", RUN_UID[0]))
     sock = socket.socket(fileno=config["control_fd"])
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    drop_to_unprivileged(config.get("host_uid"))
     _import_seccomp(config["libs"])
     info = warm_up(config["device"], config.get("memory_fraction", 0.5))
-    _send(sock, {"ready": True, **info})
+    _send(sock, {"ready": True, "isolation_problems": isolation_problems(), **info})
     serve(sock, forked=config["device"] == "cpu")
 
 

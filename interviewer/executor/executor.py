@@ -38,12 +38,17 @@ class Limits:
     output_bytes: int = 64 * 1024
     file_mb: int = 32
     tmp_mb: int = 64
+    shm_mb: int = 16
     open_files: int = 256
 
     def for_child(self, base_vm_kb: int, gpu: bool) -> dict:
+        """rlimits and sizes for one run. Its /tmp and /dev/shm live in memory, so their caps
+        come out of the run's memory budget."""
+        files_mb = self.tmp_mb + self.shm_mb
         return {"cpu_s": max(1, int(self.wall_s + 0.999)), "fsize_bytes": self.file_mb << 20,
                 "nofile": self.open_files, "nproc": 256, "core": 0, "tmp_mb": self.tmp_mb,
-                "as_bytes": None if gpu else (base_vm_kb << 10) + (self.memory_mb << 20)}
+                "shm_mb": self.shm_mb, "as_bytes": None if gpu else
+                (base_vm_kb << 10) + (max(self.memory_mb - files_mb, 64) << 20)}
 
 
 class Executor:
@@ -114,6 +119,7 @@ class Executor:
 
     def _config(self, device: str) -> SandboxConfig:
         return SandboxConfig(bwrap=self._bwrap, device=device, tmp_mb=self.limits.tmp_mb,
+                             shm_mb=self.limits.shm_mb,
                              cgroup_pids=64 * self.concurrency + 64,
                              cgroup_memory_mb=(self.limits.memory_mb + 512) * self.concurrency
                              + 1024)

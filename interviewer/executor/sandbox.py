@@ -4,8 +4,15 @@ What the sandbox protects against (each claim has a test in tests/test_executor_
 
 - network: a new network namespace with no interfaces but a down loopback; sockets other
   than AF_UNIX are refused by seccomp;
+- the host kernel: candidate code never runs as root. A service started as root drops the
+  worker to an unprivileged uid (``SANDBOX_HOST_UID``, "nobody") before anything else, so
+  /proc/sys, /proc/sysrq-trigger and other processes' /proc files are not writable; the
+  worker checks this (`isolation_problems`) and the executor refuses to start otherwise;
 - host files: only the Python runtime (interpreter prefix, the virtualenv) and the system
-  shared libraries are visible, read-only; /tmp is a private, size-bounded tmpfs per run;
+  shared libraries are visible, read-only; the sandbox root and /dev are read-only;
+- other runs: each run has its own user, mount, IPC and UTS namespaces, with a private,
+  size-capped /tmp and /dev/shm that vanish when it ends (System V shared memory and message
+  queues too); their sizes count against the run's memory limit;
 - secrets: the environment is cleared (``--clearenv``) and bwrap itself starts with an empty
   environment, so OPENAI_API_KEY, Slack tokens etc. never enter;
 - resources: CPU time, address space, file size and open files are bounded by rlimits; wall
@@ -40,6 +47,8 @@ INSIDE_SCRIPT = Path(__file__).with_name("_inside.py")
 SANDBOX_SCRIPT = "/sandbox/inside.py"
 GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
                     "/dev/nvidia-modeset")
+SANDBOX_HOST_UID = 65534  # "nobody": the uid a root service runs candidate code as
+SANDBOX_UID = 1000  # the uid candidate code sees inside its namespace
 SAFE_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1"}
@@ -54,6 +63,7 @@ class SandboxConfig:
     bwrap: str = "bwrap"
     device: str = "cpu"
     tmp_mb: int = 64
+    shm_mb: int = 16
     memory_fraction: float = 0.5
     start_timeout_s: float = 60.0
     cgroup_memory_mb: int | None = None
@@ -101,6 +111,17 @@ def _runtime_binds() -> list[str]:
     return args
 
 
+def _parent_dirs(paths: list[Path]) -> list[str]:
+    """Create the folders above each bind point first, as world-readable: bwrap would make
+    them 0700 root-owned, which the unprivileged worker could not pass through."""
+    parents = {p for path in paths if not _under_tmp(Path(path))
+               for p in Path(path).parents if p != Path("/")}
+    out: list[str] = []
+    for p in sorted(parents, key=lambda q: len(q.parts)):
+        out += ["--perms", "0755", "--dir", str(p)]
+    return out
+
+
 def _tmp_rebinds() -> list[tuple[str, str]]:
     """(stash, path) for runtime roots under /tmp: each run's private /tmp hides them, so the
     worker also sees them at a stash path and binds them back read-only (_inside.py)."""
@@ -109,16 +130,25 @@ def _tmp_rebinds() -> list[tuple[str, str]]:
 
 
 def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
-    # CAP_SETFCAP only so that a run may map itself in its private namespace (Linux >= 5.12
-    # asks for it); each run drops every capability before candidate code starts.
-    argv = [config.bwrap, "--unshare-all", "--cap-drop", "ALL", "--cap-add", "CAP_SETFCAP",
-            "--die-with-parent",
+    # Run as root, bwrap makes no user namespace: the worker starts as uid 0 with only
+    # CAP_SETUID/CAP_SETGID, and its first act is to drop to SANDBOX_HOST_UID (_inside.py).
+    # (A user namespace of bwrap's would map only uid 0, and the drop would be impossible.)
+    as_root = os.geteuid() == 0
+    unshare = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+               "--unshare-cgroup-try"] if as_root else ["--unshare-all"]
+    argv = [config.bwrap, *unshare, "--cap-drop", "ALL", "--die-with-parent",
             "--new-session", "--clearenv", "--hostname", "sandbox", "--chdir", "/tmp"]
+    if as_root:
+        argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     for key, value in SAFE_ENV.items():
         argv += ["--setenv", key, value]
+    argv += _parent_dirs([INSIDE_SCRIPT.parent, *_runtime_roots(), Path(SANDBOX_SCRIPT)])
     argv += _runtime_binds()
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(config.tmp_mb << 20),
-             "--tmpfs", "/tmp", "--ro-bind", str(INSIDE_SCRIPT), SANDBOX_SCRIPT]
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(config.shm_mb << 20), "--tmpfs", "/dev/shm",
+             "--remount-ro", "/dev",
+             "--perms", "1777", "--size", str(config.tmp_mb << 20), "--tmpfs", "/tmp",
+             "--ro-bind", str(INSIDE_SCRIPT), SANDBOX_SCRIPT]
     rebind = _tmp_rebinds()
     for stash, path in rebind:
         argv += ["--ro-bind", path, path, "--ro-bind", path, stash]
@@ -126,8 +156,10 @@ def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
         for node in [*GPU_DEVICE_NODES, *map(str, sorted(Path("/dev").glob("nvidia[0-9]*")))]:
             if os.path.exists(node):
                 argv += ["--dev-bind", node, node]
+    argv += ["--remount-ro", "/"]
     inner = {"control_fd": control_fd, "device": config.device, "rebind": rebind,
              "memory_fraction": config.memory_fraction,
+             "host_uid": SANDBOX_HOST_UID if as_root else None, "uid": SANDBOX_UID,
              "libs": {"c": "libc.so.6", "seccomp": ctypes.util.find_library("seccomp") or ""}}
     return argv + [config.python, "-I", "-B", SANDBOX_SCRIPT, json.dumps(inner)]
 
@@ -235,7 +267,12 @@ class Worker:
             self.wait(5)
             raise SandboxUnavailable(f"sandbox failed to start: {self.log_tail()}")
         self._sock.settimeout(None)
-        return json.loads(msg)
+        info = json.loads(msg)
+        if info.get("isolation_problems"):
+            self.kill()
+            raise SandboxUnavailable("sandbox isolation could not be set up, so code is not "
+                                     "run: " + "; ".join(info["isolation_problems"]))
+        return info
 
     def log_tail(self, limit: int = 2000) -> str:
         try:
