@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from interviewer.errors import ConfigError
 
@@ -53,6 +53,38 @@ def _env_price(raw: str) -> tuple[float, float]:
         raise ConfigError(f"INTERVIEWER_LLM_PRICE={raw!r} must look like 0.15,0.60 "
                           "(USD per million input, output tokens)") from e
     return inp, out
+
+
+# The environment variable (or flag) behind each field, for error messages.
+ENV_NAMES = {
+    "home": "INTERVIEWER_HOME", "knowledge_dir": "INTERVIEWER_KNOWLEDGE",
+    "chroma_url": "CHROMA_URL", "collection": "INTERVIEWER_COLLECTION",
+    "embed_model": "INTERVIEWER_EMBED_MODEL", "torch_threads": "INTERVIEWER_TORCH_THREADS",
+    "llm": "INTERVIEWER_LLM", "llm_timeout_s": "INTERVIEWER_LLM_TIMEOUT",
+    "llm_max_retries": "INTERVIEWER_LLM_MAX_RETRIES",
+    "prompt_token_budget": "INTERVIEWER_PROMPT_TOKEN_BUDGET", "database_url": "DATABASE_URL",
+    "openai_api_key": "OPENAI_API_KEY", "openai_base_url": "OPENAI_BASE_URL",
+    "follow_ups": "INTERVIEWER_FOLLOW_UPS", "llm_price_per_mtok": "INTERVIEWER_LLM_PRICE",
+    "executor_concurrency": "INTERVIEWER_EXECUTOR_CONCURRENCY",
+    "executor_wall_s": "INTERVIEWER_EXECUTOR_WALL_S",
+    "executor_memory_mb": "INTERVIEWER_EXECUTOR_MEMORY_MB",
+    "executor_output_kb": "INTERVIEWER_EXECUTOR_OUTPUT_KB",
+    "executor_bwrap": "INTERVIEWER_EXECUTOR_BWRAP",
+    "executor_device": "INTERVIEWER_EXECUTOR_DEVICE",
+}
+
+
+def _one_line(e: ValidationError, values: Mapping[str, object],
+              overrides: Mapping[str, object]) -> str:
+    """The first problem as one line naming the variable (or option) to fix and its value;
+    secrets are never echoed."""
+    err = e.errors()[0]
+    field = str(err["loc"][0]) if err.get("loc") else ""
+    name = (f"--{field.replace('_', '-')}" if overrides.get(field) is not None
+            else ENV_NAMES.get(field, field))
+    shown = "(hidden)" if field == "openai_api_key" else repr(str(values.get(field, "")))
+    more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+    return f"{name}={shown}: {err['msg'].rstrip('.')}{more}"
 
 
 def _executor_env(env: Mapping[str, str]) -> dict[str, object]:
@@ -140,8 +172,8 @@ class Settings(BaseModel):
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return cls(**values)
-        except ValueError as e:
-            raise ConfigError(f"invalid settings: {e}") from e
+        except ValidationError as e:
+            raise ConfigError(_one_line(e, values, overrides)) from e
 
     @property
     def chroma_path(self) -> Path:

@@ -130,3 +130,95 @@ def test_kill_9_mid_interview_then_resume(ingested_store, tmp_path):
     events = json.loads(out)["events"]
     assert [e["kind"] for e in events] == ["notice", "question"]
     assert events[1]["number"] == 2
+
+
+# ---------------------------------------------------------------- a terminal and a pipe
+def _chat_env(ingested_store, tmp_path) -> dict:
+    return {**os.environ, "INTERVIEWER_HOME": str(ingested_store.settings.home),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}", "HF_HUB_OFFLINE": "1",
+            "INTERVIEWER_LLM": "offline", "COLUMNS": "100"}
+
+
+def _read_until(fd: int, needle: bytes, timeout: float = 90) -> bytes:
+    """Bytes from `fd` until `needle` shows up (raw reads: no buffering can hide a line)."""
+    import select
+    import time
+
+    got, deadline = b"", time.monotonic() + timeout
+    while needle not in got:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"{needle!r} did not come within {timeout} s; got {got!r}")
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the pty closed
+            chunk = b""
+        if not chunk:
+            raise AssertionError(f"output ended before {needle!r}; got {got!r}")
+        got += chunk
+    return got
+
+
+def test_a_piped_chat_shows_each_question_before_reading_the_answer(ingested_store, tmp_path):
+    """A program driving `interviewer chat` through pipes sees the question it is to answer
+    before it writes anything, and the next one after its answer, while stdin stays open."""
+    proc = subprocess.Popen([sys.executable, "-m", "interviewer", "chat", "--questions", "2",
+                             "--seed", "8", "--user", "pia", "--follow-ups", "0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPO,
+                            env=_chat_env(ingested_store, tmp_path))
+    try:
+        _read_until(proc.stdout.fileno(), b"Question 1 of 2")
+        proc.stdin.write(b"Tensors hold data on a device.\n")
+        proc.stdin.flush()
+        _read_until(proc.stdout.fileno(), b"Question 2 of 2")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_terminal_chat_prints_each_message_once(ingested_store, tmp_path):
+    """In a TTY: the welcome, then the question once; the grade on its own line, not glued
+    to the next question; the report rendered for the terminal, not raw Markdown."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a real `interviewer chat` on the pty
+        os.chdir(REPO)
+        os.execve(sys.executable, [sys.executable, "-m", "interviewer", "chat",
+                                   "--questions", "2", "--seed", "8", "--user", "tia",
+                                   "--follow-ups", "0"], _chat_env(ingested_store, tmp_path))
+    try:
+        out = _read_until(fd, b"> ")
+        os.write(fd, b"Tensors hold data on a device and track gradients.\n")
+        out += _read_until(fd, b"> ")
+        os.write(fd, b"/end\n")
+        out += _read_until(fd, b"Next session")
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    text = out.decode().replace("\r\n", "\n")
+    chat = text[:text.index("Interview report")]  # the report's transcript repeats them
+    assert chat.index("Welcome") < chat.index("Question 1 of 2")
+    assert chat.count("Question 1 of 2") == 1 and chat.count("Question 2 of 2") == 1
+    grade = next(line for line in chat.splitlines() if line.startswith("  ["))
+    assert "Question" not in grade
+    assert chat.index(grade) < chat.index("Question 2 of 2")
+    assert "## By topic" not in text and "By topic" in text  # rendered, not raw Markdown
+
+
+def test_renderer_ends_a_streamed_line_before_the_next_event():
+    """An LLM streams the next question's words before the grade's final event comes: the
+    grade gets its own line, and the streamed question is not printed again."""
+    from interviewer.engine.events import GradeReady, QuestionAsked, TextDelta
+
+    out = io.StringIO()
+    q = QuestionAsked(question_id="Q1", topic="t", topic_name="T", difficulty=2, number=2,
+                      total=2, text="Question 2 of 2: What is a view?")
+    grade = GradeReady(question_id="Q0", score=3.0, max_score=5.0, follow_up=False,
+                       covered=[], missing=[], misconceptions=[], feedback="Good.")
+    chat_commands.Renderer(out, live=True).show(
+        [TextDelta(target="question", text="Question 2 of 2: "),
+         TextDelta(target="question", text="What is a view?"), grade, q])
+    text = out.getvalue()
+    assert text.count("What is a view?") == 1
+    assert "What is a view?\n  [3.0/5] Good.\n" in text

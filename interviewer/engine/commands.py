@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true",
                      help="the JSON report, with the whole transcript")
-    fmt.add_argument("--md", action="store_true", help="Markdown (the default)")
+    fmt.add_argument("--md", action="store_true", help="raw Markdown (the default when "
+                     "stdout is not a terminal; a terminal gets it rendered)")
     p.add_argument("--user", help="your user id (default: the OS user name)")
     p.set_defaults(handler=cmd_report)
 
@@ -109,6 +110,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         from interviewer.cli import print_json
 
         print_json(report.to_dict())
+    elif sys.stdout.isatty() and not args.md:
+        sys.stdout.write(terminal_markdown(report.markdown()))
     else:
         sys.stdout.write(report.markdown())
     return 0
@@ -116,7 +119,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _converse(engine, user: str, session_id: str, opening: Iterable[Event],
               as_json: bool) -> int:
-    out = Renderer(sys.stdout, live=sys.stdout.isatty() and not as_json, quiet=as_json)
+    tty = sys.stdout.isatty() and not as_json
+    out = Renderer(sys.stdout, live=tty, quiet=as_json, pretty=tty)
     finished = out.show(opening)
     for message in _messages(sys.stdin, engine, user, session_id, finished):
         if message.startswith(SUBMIT + "\n"):
@@ -169,50 +173,92 @@ def _read(stdin: TextIO, interactive: bool, prompt: str) -> str | None:
 
 
 class Renderer:
-    """Writes events as text; with `live`, streams the interviewer's words as they come."""
+    """Writes events as text; with `live`, streams the interviewer's words as they come.
 
-    def __init__(self, out: TextIO, live: bool, quiet: bool = False) -> None:
-        self.out, self.live, self.quiet = out, live, quiet
+    Streamed words are shown once: the final event that carries them only ends their line.
+    Any other event that arrives while a streamed line is open starts on a line of its own.
+    With `pretty`, the end report is rendered for a terminal instead of raw Markdown.
+    """
+
+    def __init__(self, out: TextIO, live: bool, quiet: bool = False,
+                 pretty: bool = False) -> None:
+        self.out, self.live, self.quiet, self.pretty = out, live, quiet, pretty
         self.events: list[Event] = []
         self.finished = False
-        self._streamed = ""
+        self._streams: list[str] = []  # streamed texts whose final event has not come yet
+        self._open = False  # a streamed line is open (no newline written after it yet)
 
     def show(self, events: Iterable[Event]) -> bool:
         for event in events:
             if event.kind == "delta":
-                if self.live:
-                    if not self._streamed:
-                        self.out.write("\nInterviewer: ")
-                    self._streamed += event.text
-                    self.out.write(event.text)
-                    self.out.flush()
+                self._delta(event.text)
                 continue
             self.events.append(event)
             self.finished = self.finished or event.kind == "report"
             if not self.quiet:
-                self.out.write(self._format(event))
-                self.out.flush()
-            self._streamed = ""
+                self._final(event)
         return self.finished
 
+    def _delta(self, text: str) -> None:
+        if not self.live:
+            return
+        if not self._open:
+            self.out.write("\nInterviewer: ")
+            self._streams.append("")
+            self._open = True
+        self._streams[-1] += text
+        self.out.write(text)
+        self.out.flush()
+
+    def _final(self, event: Event) -> None:
+        said = getattr(event, "text", "").strip()
+        if said and said in (t.strip() for t in self._streams):
+            self._streams.remove(next(t for t in self._streams if t.strip() == said))
+            text = "\n" if self._open else ""
+        else:
+            text = ("\n" if self._open else "") + self._format(event)
+        self._open = False
+        self.out.write(text)
+        self.out.flush()
+
     def _format(self, e) -> str:
-        streamed = self._streamed.strip() == getattr(e, "text", "").strip() and self._streamed
-        said = "\n" if streamed else None
         formats = {
             "notice": lambda: f"{'!' if e.level == 'warning' else '·'} {e.text}\n",
-            "question": lambda: said or f"\nInterviewer: {e.text}\n",
-            "follow_up": lambda: said or f"\nInterviewer: {e.text}\n",
+            "question": lambda: f"\nInterviewer: {e.text}\n",
+            "follow_up": lambda: f"\nInterviewer: {e.text}\n",
             "grade": lambda: f"  [{e.score:.1f}/{e.max_score:.0f}] {e.feedback}\n",
-            "hint": lambda: said or f"  {e.text}\n",
+            "hint": lambda: f"  {e.text}\n",
             "reference": lambda: "  Reference answer:\n" + _indent(e.text) + "\n",
             "exercise": lambda: (f"\nExercise {e.number}/{e.total}: {e.title}\n{_indent(e.text)}"
                                  f"\n\n{_indent(e.starter)}\n  (type /code, your code, then "
                                  f"{SUBMIT})\n"),
             "code_result": lambda: f"  checks {e.passed}/{e.total} ({e.status}): "
                                    f"{e.score:.1f}/5 {e.text}\n",
-            "report": lambda: "\n" + e.markdown,
+            "report": lambda: "\n" + (terminal_markdown(e.markdown) if self.pretty
+                                      else e.markdown),
         }
         return formats.get(e.kind, lambda: f"{e.to_dict()}\n")()
+
+
+def terminal_markdown(markdown: str, width: int | None = None) -> str:
+    """Markdown rendered for a terminal (headings, tables, code blocks), as text with ANSI
+    styles."""
+    import io
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=width or _width(),
+                      highlight=False)
+    console.print(Markdown(markdown, code_theme="ansi_dark"))
+    return buffer.getvalue()
+
+
+def _width() -> int:
+    import shutil
+
+    return min(100, shutil.get_terminal_size((100, 24)).columns)
 
 
 def _indent(text: str) -> str:

@@ -43,5 +43,9 @@ def make_interviewer(settings: Settings, *, store=None, grader=None, sessions=No
 
     store = store or KnowledgeStore(settings)
     grader = grader or make_grader_for(settings, store.embedder)
+    brain = make_brain(settings)
+    # The engine's own offline brain speaks in one piece; another OfflineBrain instance
+    # would be taken for an LLM and streamed word deltas (shown twice in a terminal).
     return Interviewer(settings, store, grader, executor=make_runner(settings),
-                       brain=make_brain(settings), sessions=sessions)
+                       brain=None if isinstance(brain, OfflineBrain) else brain,
+                       sessions=sessions)

@@ -5,6 +5,7 @@ transcript. `Report.data` is the JSON form; `Report.markdown()` renders
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,7 +37,15 @@ def _template() -> jinja2.Template:
         encoding="utf-8")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, autoescape=False)
+    env.filters["fence"] = fence
     return env.from_string(text)
+
+
+def fence(text: str, lang: str = "") -> str:
+    """`text` in a Markdown code fence longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
 def _mean(xs: list[float]) -> float | None:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from interviewer.errors import InputError
+from interviewer.topics import resolve_topic, topic_slug
 
 TOPICS = (
     "Basics of PyTorch", "Tensor Operations & Manipulation", "Autograd & Gradients",
@@ -120,16 +121,10 @@ def load_exercises(directory: Path | None = None, topic: str | None = None) -> l
         if ex.id in found:
             raise InputError(f"duplicate exercise id {ex.id!r}", where=str(path))
         found[ex.id] = ex
-    items = [e for e in found.values() if topic is None or _topic_matches(e.topic, topic)]
-    return sorted(items, key=lambda e: (TOPICS.index(e.topic), e.difficulty, e.id))
-
-
-def _topic_matches(topic: str, wanted: str) -> bool:
-    def slug(s: str) -> str:
-        return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
-
-    initials = "".join(w[0] for w in re.findall(r"[a-z]+", topic.lower()))
-    return slug(wanted) in slug(topic) or wanted.lower() == initials
+    if topic is not None:  # the same topic names `search --topic` and interviews accept
+        slug = resolve_topic(topic, {topic_slug(t): t for t in TOPICS})
+        found = {k: e for k, e in found.items() if topic_slug(e.topic) == slug}
+    return sorted(found.values(), key=lambda e: (TOPICS.index(e.topic), e.difficulty, e.id))
 
 
 def get_exercise(exercise_id: str, directory: Path | None = None) -> Exercise:
