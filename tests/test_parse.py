@@ -220,3 +220,186 @@ def test_seed_corpus_has_100_questions_in_9_topics():
     assert [q.number for q in qs] == [str(i) for i in range(1, 101)]
     assert len({q.topic for q in qs}) == 9
     assert qs[16].question == "What's the difference between view() and reshape()?"
+
+
+# ------------------------------------------------------------ shapes from the wild
+
+
+def test_markdown_table_by_header_with_topic_and_code_cells():
+    text = md("""
+        ## Tensors
+
+        | # | Question | Answer |
+        |---|----------|--------|
+        | 1 | What does `view()` need? | Contiguous memory.<br>Else use `reshape()`. |
+        | 2 | Why `torch.no_grad()`? | It skips building the graph. |
+
+        | Op | Copies? |
+        |----|---------|
+        | view | no |
+        """)
+    qs = parse_markdown(text)
+    assert [(q.question, q.topic, q.line) for q in qs] == [
+        ("What does `view()` need?", "Tensors", 5), ("Why `torch.no_grad()`?", "Tensors", 6)]
+    assert qs[0].answer == "Contiguous memory.\nElse use `reshape()`."
+
+
+def test_markdown_table_columns_found_by_content():
+    text = md("""
+        | Topic | Prompt text | Notes |
+        |---|---|---|
+        | autograd | What is a leaf tensor? | A tensor the user created, not produced by an op. |
+        | optim | Why zero the gradients? | Because backward() accumulates into .grad. |
+        """)
+    qs = parse_markdown(text)
+    assert [q.question for q in qs] == ["What is a leaf tensor?", "Why zero the gradients?"]
+    assert qs[1].answer == "Because backward() accumulates into .grad."
+
+
+def test_html_table_wiki_export_with_blank_lines_and_pre():
+    text = md("""
+        <h1>Interview bank</h1>
+        <table class="wikitable">
+          <tr><th>Question</th><th>Answer</th></tr>
+
+          <tr><td>What is <b>dropout</b>?</td>
+              <td><p>It zeroes activations at random.</p><p>Off in <code>eval()</code>.</p></td></tr>
+          <tr><td>Show a training step</td>
+              <td>Like this:<pre>loss.backward()
+        opt.step()</pre></td></tr>
+        </table>
+        """)
+    qs = parse_markdown(text, "bank.html")
+    assert [q.question for q in qs] == ["What is dropout?", "Show a training step"]
+    assert qs[0].answer == "It zeroes activations at random.\n\nOff in `eval()`." and qs[0].line == 5
+    assert "```\nloss.backward()\nopt.step()\n```" in qs[1].answer
+
+
+def test_notice_table_is_not_a_question_table():
+    text = md("""
+        <table><tr><td>⚠️ This list is a work in progress.</td></tr></table>
+
+        **What is overfitting?**
+
+        Fitting noise in the training set.
+        """)
+    assert [q.question for q in parse_markdown(text)] == ["What is overfitting?"]
+
+
+def test_answers_with_their_own_sub_headings():
+    text = md("""
+        # Deep learning interview
+
+        ## 1. Explain backpropagation
+
+        ### Intuition
+        The chain rule applied from the loss backwards.
+
+        #### What is stored?
+        Activations from the forward pass.
+
+        ## 2. Explain batch normalization
+
+        ### Formula
+        Normalise, then scale and shift.
+
+        ## References
+        Some links.
+        """)
+    qs = parse_markdown(text)
+    assert [(q.number, q.question) for q in qs] == [("1", "Explain backpropagation"),
+                                                    ("2", "Explain batch normalization")]
+    assert "### Intuition" in qs[0].answer and "#### What is stored?" in qs[0].answer
+    assert "Activations from the forward pass." in qs[0].answer
+    assert "Some links" not in qs[1].answer
+
+
+def test_numbered_headings_without_question_marks_under_topics():
+    text = md("""
+        # PyTorch
+        ## Autograd
+        ### Q1. Describe requires_grad
+        It marks tensors whose gradients autograd records.
+        ### Q2) Describe detach
+        It returns a tensor cut off from the graph.
+        ## Data
+        ### 3. Describe a DataLoader
+        It batches and shuffles a Dataset.
+        """)
+    qs = parse_markdown(text)
+    assert [(q.number, q.topic, q.question) for q in qs] == [
+        ("1", "Autograd", "Describe requires_grad"), ("2", "Autograd", "Describe detach"),
+        ("3", "Data", "Describe a DataLoader")]
+
+
+def test_details_inside_lists_with_question_or_label_summaries():
+    text = md("""
+        ## Basics
+
+        1. What is a tensor?
+           <details><summary>Answer</summary>
+
+           An n-dimensional array.
+           </details>
+
+        - <details><summary>What does .to("cuda") do?</summary>
+
+          It moves the tensor to the GPU.
+          </details>
+        """)
+    qs = parse_markdown(text)
+    assert [(q.question, q.answer, q.line) for q in qs] == [
+        ("What is a tensor?", "An n-dimensional array.", 3),
+        ('What does .to("cuda") do?', "It moves the tensor to the GPU.", 9)]
+
+
+def test_front_matter_names_the_topic_and_is_not_a_question():
+    text = md("""
+        ---
+        title: Optimisers
+        tags: [adam, sgd]
+        ---
+        ## What does Adam keep per parameter?
+        Running means of the gradient and its square.
+        """)
+    (q,) = parse_markdown(text, "notes.md")
+    assert (q.topic, q.question, q.line) == ("Optimisers", "What does Adam keep per parameter?", 5)
+
+
+def test_empty_table_answer_is_reported_with_its_line():
+    text = "| Question | Answer |\n|---|---|\n| What is SGD? | Stochastic descent. |\n| What is Adam? |  |\n"
+    with pytest.raises(InputError, match=r"bank\.md:4: question 'What is Adam\?' has no answer"):
+        parse_markdown(text, "bank.md")
+    assert len(parse_markdown(text, "bank.md", skip_unanswered=True)) == 1
+
+
+def test_file_without_pairs_names_the_file(tmp_path):
+    from interviewer.knowledge import load_questions
+
+    f = tmp_path / "shopping.html"
+    f.write_text("<table><tr><th>Item</th><th>Price</th></tr><tr><td>tea</td><td>2</td></tr></table>")
+    with pytest.raises(InputError, match=r"shopping\.html: no questions found"):
+        load_questions([f])
+
+
+def test_bold_labels_inside_answers_do_not_outvote_question_headings():
+    text = md("""
+        ## What is weight decay?
+        **Definition**
+
+        An L2 penalty on the weights.
+
+        **Example**
+
+        ```python
+        # AdamW decouples it
+        opt = torch.optim.AdamW(params, weight_decay=0.01)
+        ```
+        ## Why warm up the learning rate?
+        **Reason**
+
+        Early updates are noisy.
+        """)
+    qs = parse_markdown(text)
+    assert [q.question for q in qs] == ["What is weight decay?", "Why warm up the learning rate?"]
+    assert "**Example**" in qs[0].answer and "# AdamW decouples it" in qs[0].answer

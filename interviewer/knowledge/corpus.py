@@ -1,4 +1,5 @@
-"""Load knowledge from files: curated YAML topic files and plain Q&A markdown.
+"""Load knowledge from files: curated YAML topic files and plain Q&A files (Markdown, text,
+or HTML with question/answer tables).
 
 Every error names the file and line. Loading is pure (no store is touched), so a bad file
 stops an ingest before anything is written.
@@ -18,7 +19,9 @@ from interviewer.knowledge.models import Question, TopicFile
 from interviewer.knowledge.parse import parse_markdown
 
 YAML_SUFFIXES = {".yaml", ".yml"}
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}  # read by parse/
+# In a folder only these are read (a LICENSE.txt or an index.html is not a question bank).
+FOLDER_SUFFIXES = YAML_SUFFIXES | {".md", ".markdown"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,11 @@ def load_yaml_file(path: Path) -> list[LoadedQuestion]:
 
 
 def load_markdown_file(path: Path, *, skip_unanswered: bool = False) -> list[LoadedQuestion]:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text ({e.reason}); save the file as UTF-8",
+                         where=str(path)) from e
     pairs = parse_markdown(text, str(path), skip_unanswered=skip_unanswered)
     out = []
     for i, qa in enumerate(pairs, start=1):
@@ -85,7 +92,7 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             files.extend(sorted(f for f in p.rglob("*")
-                                if f.suffix.lower() in YAML_SUFFIXES | MARKDOWN_SUFFIXES
+                                if f.suffix.lower() in FOLDER_SUFFIXES
                                 and f.is_file() and f.name.lower() != "readme.md"
                                 and "exercises" not in f.relative_to(p).parts))
         elif p.is_file():
@@ -109,7 +116,8 @@ def load_questions(paths: Iterable[Path | str], *,
         elif suffix in MARKDOWN_SUFFIXES:
             loaded = load_markdown_file(f, skip_unanswered=skip_unanswered)
         else:
-            raise InputError("unsupported file type; use .yaml/.yml or .md", where=str(f))
+            raise InputError("unsupported file type; use .yaml/.yml, .md, .txt or .html",
+                             where=str(f))
         for item in loaded:
             qid = item.question.id
             if qid in seen:

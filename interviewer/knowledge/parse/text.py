@@ -1,0 +1,78 @@
+"""Line patterns and text cleaners shared by the shape readers."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+Q_MARK = re.compile(
+    r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*(?:Q(?:uestion)?\s*(\d*)\s*[:.)]|Q(\d+)\b)\s*(.*)$",
+    re.IGNORECASE,
+)
+A_MARK = re.compile(r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*A(?:nswer)?\s*[:.)]\s*(?:\*\*|__)?\s*(.*)$",
+                    re.IGNORECASE)
+NUMBERED_BOLD = re.compile(r"^\s{0,3}(\d+)[.)]\s+\*\*(.+?)\*\*:?\s*$")
+BOLD_LINE = re.compile(r"^\*\*(.+)\*\*\s*$")
+NUMBERED = re.compile(r"^(\d+)[.)]\s+(\S.*)$")
+NUMBER_PREFIX = re.compile(r"^(?:Q(?:uestion)?\s*)?(\d+)\s*[.):]\s+", re.IGNORECASE)
+BULLET = re.compile(r"^\s*[-*+]\s+")
+DETAILS_OPEN = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?<details\b", re.IGNORECASE)
+DETAILS_CLOSE = re.compile(r"</details>", re.IGNORECASE)
+SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.IGNORECASE | re.DOTALL)
+SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|<br\s*/?>)\s*$", re.IGNORECASE)
+TAG = re.compile(r"<[^>]+>")
+# Summary labels that only open an answer ("💡 Show Answer", "Solution"); anything else in a
+# <summary> is the question itself.
+ANSWER_LABEL = re.compile(r"^\W*(?:(?:show|see|view|click|reveal|toggle|expand)\b[\w\s]*?)?"
+                          r"(?:the\s+)?(?:answers?|solutions?|explanations?|details|hints?|"
+                          r"show|more)?\W*$", re.IGNORECASE)
+LEVEL_WORDS = {"basic", "basics", "beginner", "easy", "intermediate", "medium", "advanced", "hard",
+               "expert"}
+PLACEHOLDERS = {"answer here", "todo", "tbd", "tba", "coming soon", "..."}
+# Difficulty markers some collections append to questions (👶 ⭐️ 🚀), with their joiners.
+TRAILING_MARKS = re.compile(r"[\s\u200d\ufe0f\u2b50\U0001F476\U0001F680]+$")
+
+
+def strip_md(s: str) -> str:
+    s = s.strip()
+    s = re.sub(r"^(\*\*|__)(.*)(\*\*|__)$", r"\2", s).strip()
+    return s
+
+
+def clean_topic(heading: str) -> str:
+    """'**1. Basics of PyTorch (Questions 1-15)**' -> 'Basics of PyTorch'."""
+    t = strip_md(heading)
+    t = re.sub(r"^\d+[.)]\s*", "", t)
+    t = re.sub(r"\s*\((?:questions?|q)\s*\d+\s*[-–]\s*\d+\)\s*$", "", t, flags=re.IGNORECASE)
+    return strip_md(t) or heading.strip()
+
+
+def clean_question(text: str) -> str:
+    q = BULLET.sub("", strip_md(text))
+    m = Q_MARK.match(q)
+    if m:
+        q = m.group(3)
+    q = re.sub(r"^\d+[.)]\s+", "", q)
+    q = strip_md(q)
+    q = TRAILING_MARKS.sub("", q)
+    q = re.sub(r"\*\*$", "", q).strip()
+    return q
+
+
+def clean_answer(lines: list[str]) -> str:
+    kept = [ln for ln in lines if not SEPARATOR.match(ln)]
+    body = textwrap.dedent("\n".join(kept)).strip("\n")
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    return body.strip()
+
+
+def is_placeholder(answer: str) -> bool:
+    return answer.strip().strip(".").lower() in PLACEHOLDERS
+
+
+def is_question_like(text: str) -> bool:
+    """A heading or cell that reads as a question: ends with '?' or carries a number/Q label."""
+    t = strip_md(text)
+    return t.rstrip("*_ ").endswith("?") or bool(NUMBER_PREFIX.match(t))
