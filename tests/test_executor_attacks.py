@@ -122,3 +122,139 @@ def test_filling_dev_shm_is_capped_and_harms_no_later_run(ex):
     big = ex.run("import torch\nx = torch.ones(200 * 2**20 // 4)\nprint(int(x.sum()))")
     assert big.status == "ok", big
     assert _serves(ex)
+
+
+# ------------------------------------------------------------------ 3. untrusted result data
+
+SOFTPLUS = """
+import torch
+
+class SoftPlus(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.log1p(torch.exp(-x.abs())) + x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        return grad_out * torch.sigmoid(x)
+
+def softplus(x):
+    return SoftPlus.apply(x)
+"""
+# Rewrites the result on its way out: gradcheck rows of shape (N, 1) and (1, N), which the
+# trusted side used to subtract (an N x N float64 matrix) before looking at shapes.
+BROADCAST_BOMB = SOFTPLUS + """
+import base64, json, os
+N = 10_000
+def _tensor(shape):
+    return {"__tensor__": "float64", "shape": shape,
+            "data": base64.b64encode(bytes(8 * N)).decode()}
+_write = os.write
+def _forged(fd, data):
+    if fd == 3:
+        doc = json.loads(bytes(data))
+        for case in doc.get("cases") or []:
+            if "gradcheck" in case.get("values", {}):
+                case["values"]["gradcheck"].update(plus=_tensor([N, 1]), minus=_tensor([1, N]))
+        data = json.dumps(doc).encode()
+        _write(fd, data)
+        return len(data)
+    return _write(fd, data)
+os.write = _forged
+"""
+
+
+def test_gradcheck_shapes_checked_before_arithmetic(ex):
+    import resource
+
+    assert ex.run(SOFTPLUS, exercise="autograd-custom-function").status == "passed"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    r = ex.run(BROADCAST_BOMB, exercise="autograd-custom-function")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert r.status == "failed", r
+    assert any("gradcheck: plus has shape (10000, 1)" in c.message for c in r.checks), r.checks
+    assert grown_mb < 200  # the N x N difference would be 800 MB
+
+
+def test_result_nested_too_deep_is_a_clean_crash(ex):
+    r = ex.run("import os\nos.write(3, b'[' * 100_000 + b']' * 100_000)\nos._exit(0)")
+    assert r.status in ("ok", "crashed"), r
+    r = ex.run("import os\nos.write(3, b'{\"cases\": ' + b'[' * 50_000 + b']' * 50_000 + b'}')"
+               "\nos._exit(0)", exercise="tensor-pairwise-distances")
+    assert r.status == "failed" and r.checks, r
+    assert _serves(ex)
+
+
+def test_every_field_from_the_result_pipe_is_capped(ex):
+    from interviewer.executor.results import MESSAGE_CHARS, TRACEBACK_CHARS
+
+    forged = ("import json, os\nbig = 'A' * 3_000_000\n"
+              "os.write(3, json.dumps({'error': {'type': 'B' * 10_000, 'message': big, "
+              "'traceback': big}}).encode())\nos._exit(1)")
+    r = ex.run(forged)
+    assert r.status == "error", r
+    assert len(r.message) < MESSAGE_CHARS + 200
+    assert len(r.traceback or "") < TRACEBACK_CHARS + 20
+    in_checks = ("import json, os\nbig = 'A' * 700_000\n"
+                 "err = {'error': {'type': 'E', 'message': big, 'traceback': big}}\n"
+                 "os.write(3, json.dumps({'cases': [err] * 4}).encode())\nos._exit(0)")
+    r = ex.run(in_checks, exercise="tensor-pairwise-distances")
+    assert r.status == "failed", r
+    assert sum(len(c.message) for c in r.checks) < 4 * (MESSAGE_CHARS + TRACEBACK_CHARS + 600)
+
+
+def test_cli_json_output_stays_small(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    code = tmp_path / "big.py"
+    code.write_text("import json, os\nbig = 'A' * 3_000_000\nos.write(3, json.dumps("
+                    "{'error': {'type': 'E', 'message': big, 'traceback': big}}).encode())\n"
+                    "os._exit(1)\n")
+    out = subprocess.run([sys.executable, "-m", "interviewer", "run", str(code), "--json"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "INTERVIEWER_HOME": str(tmp_path / "home")})
+    doc = json.loads(out.stdout)
+    assert doc["status"] == "error" and len(out.stdout) < 20_000
+
+
+# ------------------------------------------------------------------ 4. reaching the checks
+
+@pytest.mark.parametrize("exercise, code, word", [
+    ("tensor-pairwise-distances",
+     "from torch import cdist as d\ndef pairwise_sq_dists(x, y):\n    return d(x, y) ** 2\n",
+     "cdist"),
+    ("autograd-custom-function",
+     "import torch.nn.functional as F\nsp = F.softplus\ndef softplus(x):\n    return sp(x)\n",
+     "softplus"),
+    ("tensor-pairwise-distances",
+     "import torch\nf = getattr(torch, 'cdist')\n"
+     "def pairwise_sq_dists(x, y):\n    return f(x, y) ** 2\n", "cdist"),
+    ("tensor-pairwise-distances",
+     "import sys\nfrom contextlib import nullcontext\n"
+     "sys.modules['__main__'].Recorder.forbid = lambda *a: nullcontext()\n"
+     "def pairwise_sq_dists(x, y):\n    return ((x[:, None] - y[None]) ** 2).sum(-1)\n",
+     "sys.modules"),
+    ("tensor-pairwise-distances",
+     "import sys\nleak = sys._getframe(1).f_locals.get('request')\nprint(leak)\n"
+     "def pairwise_sq_dists(x, y):\n    return ((x[:, None] - y[None]) ** 2).sum(-1)\n",
+     "_getframe"),
+])
+def test_banned_shortcuts_and_introspection_fail_before_running(ex, exercise, code, word):
+    r = ex.run(code, exercise=exercise)
+    assert r.status == "failed" and word in r.message, r
+    assert r.stdout == "" and "probe" not in r.message
+
+
+def test_worker_module_is_not_the_candidates_main(ex):
+    code = ("import __main__\nprint(sorted(k for k in vars(__main__) if not k.startswith('__')))\n"
+            "def pairwise_sq_dists(x, y):\n    return ((x[:, None] - y[None]) ** 2).sum(-1)\n")
+    r = ex.run(code, exercise="tensor-pairwise-distances")
+    assert r.status == "passed", r
+    assert "Recorder" not in r.stdout and "run_probe" not in r.stdout
+    patch = ("import __main__\n__main__.Recorder = None\n"
+             "def pairwise_sq_dists(x, y):\n    return ((x[:, None] - y[None]) ** 2).sum(-1)\n")
+    assert ex.run(patch, exercise="tensor-pairwise-distances").status == "passed"

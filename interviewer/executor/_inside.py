@@ -30,6 +30,7 @@ import signal
 import socket
 import sys
 import traceback
+import types
 from contextlib import contextmanager
 from typing import Any
 
@@ -185,7 +186,7 @@ def run_code(request: dict[str, Any]) -> tuple[dict[str, Any], int]:
         linecache.cache[CANDIDATE_FILE] = (len(source), None, source.splitlines(True),
                                            CANDIDATE_FILE)
         compiled = compile(source, CANDIDATE_FILE, "exec", dont_inherit=True)
-        namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        namespace = _candidate_module().__dict__
         exec(compiled, namespace)
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
@@ -200,6 +201,15 @@ def run_code(request: dict[str, Any]) -> tuple[dict[str, Any], int]:
         result["cases"] = run_probe(request["probe"], request.get("cases", []), namespace,
                                     request.get("device", "cpu"))
     return result, 0
+
+
+def _candidate_module() -> types.ModuleType:
+    """The candidate's code is the program: ``__main__`` (and ``import __main__``) is its own
+    module, not this worker's, whose probe runner and Recorder it must not patch."""
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = __builtins__
+    sys.modules["__main__"] = module
+    return module
 
 
 def run_probe(probe_src: str, cases: list[dict], namespace: dict, device: str) -> list[dict]:

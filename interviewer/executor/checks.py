@@ -16,7 +16,7 @@ from typing import Any
 
 from interviewer.executor._inside import Recorder
 from interviewer.executor.exercises import Exercise
-from interviewer.executor.results import CheckResult
+from interviewer.executor.results import MESSAGE_CHARS, TRACEBACK_CHARS, CheckResult, clip
 from interviewer.executor.wire import decode_value
 
 DEFAULT_TOLERANCE = {"float64": (1e-7, 1e-7), "float32": (1e-5, 1.3e-5),
@@ -82,8 +82,9 @@ def _check_case(case: dict, ref: TrustedRecorder, item: Any, tol: dict) -> Check
         return CheckResult(name, False, "no result for this case")
     if item.get("error"):
         err = item["error"] if isinstance(item["error"], dict) else {}
-        msg = f"raised {err.get('type', 'an error')}: {err.get('message', '')}"
-        trace = str(err.get("traceback", ""))
+        msg = f"raised {clip(err.get('type', 'an error'), 100)}: " \
+              f"{clip(err.get('message', ''), MESSAGE_CHARS)}"
+        trace = clip(err.get("traceback", ""), TRACEBACK_CHARS)
         return CheckResult(name, False, _with_inputs(msg + "\n" + trace, ref))
     values = item.get("values") if isinstance(item.get("values"), dict) else {}
     for key, expected in ref.values.items():
@@ -165,17 +166,23 @@ def _compare_tensor(expected: Any, got: Any, options: dict, tol: dict) -> str | 
 
 
 def _compare_gradcheck(expected: Any, got: Any, options: dict) -> str | None:
-    """Numerical Jacobian from the candidate's own forward values vs its backward."""
+    """Numerical Jacobian from the candidate's own forward values vs its backward. Every
+    shape is checked against the reference's before any arithmetic: (N,1) minus (1,N) would
+    otherwise broadcast to N x N on our side."""
     import torch
 
     if not isinstance(got, dict) or set(got) != {"analytic", "plus", "minus"}:
         return "gradcheck data missing"
+    for key in ("analytic", "plus", "minus"):
+        value, shape = got[key], tuple(expected[key].shape)
+        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+            return f"gradcheck: {key} is not a floating-point tensor"
+        if tuple(value.shape) != shape:
+            return f"gradcheck: {key} has shape {tuple(value.shape)}, expected {shape}"
     eps = options.get("eps", 1e-6)
-    numerical = ((got["plus"] - got["minus"]) / (2 * eps)).T.to(torch.float64)
+    numerical = ((got["plus"].to(torch.float64) - got["minus"].to(torch.float64))
+                 / (2 * eps)).T
     analytic = got["analytic"].to(torch.float64)
-    if numerical.shape != analytic.shape or analytic.shape != expected["analytic"].shape:
-        return f"gradcheck: Jacobian shape {tuple(analytic.shape)}, expected " \
-               f"{tuple(expected['analytic'].shape)}"
     atol, rtol = GRADCHECK_TOL
     if not torch.allclose(analytic, numerical, atol=atol, rtol=rtol):
         worst = (analytic - numerical).abs().max().item()

@@ -18,16 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interviewer.errors import InputError, ServiceError
-from interviewer.executor import checks
+from interviewer.executor import checks, static
 from interviewer.executor.collect import Collected, collect
 from interviewer.executor.exercises import Exercise, get_exercise
-from interviewer.executor.results import RunResult
+from interviewer.executor.results import (MESSAGE_CHARS, TRACEBACK_CHARS, CheckResult,
+                                          RunResult, clip)
 from interviewer.executor.sandbox import (SandboxConfig, SandboxUnavailable, Submission,
                                           Worker, gpu_present)
 from interviewer.executor.wire import decode_value
 
 MAX_CODE_BYTES = 256 * 1024
-RESULT_LIMIT = 16 << 20
+RESULT_LIMIT = 8 << 20
 MEMORY_WORDS = ("can't allocate memory", "not enough memory", "out of memory", "bad_alloc")
 
 
@@ -173,8 +174,12 @@ class Executor:
         ex = get_exercise(exercise, self.exercises_dir) if isinstance(exercise, str) else exercise
         limits = self.limits if wall_s is None else Limits(
             wall_s, self.limits.memory_mb, self.limits.output_bytes)
-        with self._slots:
-            result = self._run(code, ex, limits)
+        refused = _against_the_rules(code, ex) if ex else None
+        if refused:
+            result = refused
+        else:
+            with self._slots:
+                result = self._run(code, ex, limits)
         result.exercise = ex.id if ex else None
         result.device = self.device
         return result
@@ -210,10 +215,21 @@ class Executor:
         return result
 
 
+def _against_the_rules(code: str, ex: Exercise) -> RunResult | None:
+    """A failed check, without running, for code that uses a banned shortcut or reaches for
+    the hidden checks (see static.py)."""
+    found = static.violations(code, ex.probe)
+    if not found:
+        return None
+    text = "; ".join(v.sentence() for v in found[:5])
+    return RunResult("failed", message=f"the code breaks the exercise's rules: {text}",
+                     checks=[CheckResult("rules", False, text)])
+
+
 def _json_or_none(data: bytes) -> dict | None:
     try:
         doc = json.loads(bytes(data)) if data else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting 100k deep, say
         return None
     return doc if isinstance(doc, dict) else None
 
@@ -230,7 +246,7 @@ def classify(got: Collected, status: dict | None, limits: Limits) -> RunResult:
     res.status, res.message = _status(got, doc, exit_code, status or {}, limits)
     err = doc.get("error") if isinstance(doc.get("error"), dict) else None
     if err and res.status in ("error", "memory"):
-        res.traceback = str(err.get("traceback", ""))
+        res.traceback = clip(err.get("traceback", ""), TRACEBACK_CHARS)
     return res
 
 
@@ -246,12 +262,13 @@ def _status(got: Collected, doc: dict, exit_code: int | None, status: dict,
     if exit_code == -signal.SIGXCPU:
         return "timeout", f"CPU-time limit of {limits.wall_s:g} s exceeded"
     if doc.get("setup_error"):
-        return "refused", f"sandbox setup failed, code not run: {doc['setup_error']}"
+        return "refused", "sandbox setup failed, code not run: " + \
+            clip(doc["setup_error"], MESSAGE_CHARS)
     if got.lost:
         return "crashed", "the sandbox worker stopped answering; it will be restarted"
     err = doc.get("error") if isinstance(doc.get("error"), dict) else None
     if err:
-        text = f"{err.get('type')}: {err.get('message')}"
+        text = f"{clip(err.get('type'), 100)}: {clip(err.get('message'), MESSAGE_CHARS)}"
         if err.get("type") == "MemoryError" or any(w in text for w in MEMORY_WORDS):
             return "memory", f"memory limit of {limits.memory_mb} MB reached ({text[:300]})"
         return "error", text

@@ -5,8 +5,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The most characters of each text field that comes back from a run (the child is untrusted:
+# it can write anything to its result pipe, so every field is cut on the trusted side).
+MESSAGE_CHARS = 2000
+TRACEBACK_CHARS = 8000
+
 STATUSES = ("ok", "error", "timeout", "memory", "output_limit", "crashed", "refused",
             "passed", "failed")
+
+
+def clip(value: object, limit: int) -> str:
+    """`value` as text of at most `limit` characters, marked when cut."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit] + " … [cut]"
 
 
 @dataclass

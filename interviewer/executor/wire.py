@@ -15,16 +15,19 @@ from interviewer.errors import InputError
 
 ALLOWED_DTYPES = ("float64", "float32", "float16", "bfloat16", "int64", "int32", "int16",
                   "int8", "uint8", "bool", "complex64", "complex128")
-MAX_ELEMENTS = 1 << 26
+MAX_ELEMENTS = 1 << 22
+MAX_DEPTH = 32
 
 
-def decode_value(doc: Any) -> Any:
+def decode_value(doc: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise InputError(f"value from the sandbox is nested deeper than {MAX_DEPTH}")
     if isinstance(doc, dict) and "__tensor__" in doc:
         return decode_tensor(doc)
     if isinstance(doc, dict):
-        return {str(k): decode_value(v) for k, v in doc.items()}
+        return {str(k): decode_value(v, depth + 1) for k, v in doc.items()}
     if isinstance(doc, list):
-        return [decode_value(v) for v in doc]
+        return [decode_value(v, depth + 1) for v in doc]
     if isinstance(doc, (bool, int, float, str)) or doc is None:
         return doc
     raise InputError(f"unexpected value of type {type(doc).__name__} from the sandbox")
