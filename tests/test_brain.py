@@ -39,18 +39,31 @@ def test_every_interview_prompt_renders_and_is_strict():
         render("interview_ask", question="q")
 
 
-@pytest.mark.parametrize("plan,expect", [
-    (FollowUpPlan("misconception", (Q.key_points[1],), misconception=Q.misconceptions[0]),
-     "finite differences"),
-    (FollowUpPlan("missing", (Q.key_points[1],), curated=Q.follow_ups[0]), Q.follow_ups[0]),
-    (FollowUpPlan("missing", (Q.key_points[1],)), "reverse-mode"),
-    (FollowUpPlan("missing", ()), "expand"),
-    (FollowUpPlan("deeper", tuple(Q.key_points), curated=Q.follow_ups[0]), "deeper"),
+@pytest.mark.parametrize("plan,nudge,expect", [
+    (FollowUpPlan("misconception", (Q.key_points[1],), misconception=Q.misconceptions[0],
+                  span="it uses finite differences"), "", '"it uses finite differences"'),
+    (FollowUpPlan("misconception", (Q.key_points[1],), misconception=Q.misconceptions[0]), "",
+     "doesn't sound right"),
+    (FollowUpPlan("missing", (Q.key_points[1],), curated=Q.follow_ups[0]), "", Q.follow_ups[0]),
+    (FollowUpPlan("missing", (Q.key_points[1],)), "Think about the chain rule.",
+     "Think about the chain rule."),
+    (FollowUpPlan("missing", ()), "", "expand"),
+    (FollowUpPlan("deeper", (), curated=Q.follow_ups[0]), "", "deeper"),
 ])
-def test_offline_follow_up_wording(plan, expect):
-    ctx = FollowUpContext(question=Q, answer="a", grade=grade([]), plan=plan)
+def test_offline_follow_up_wording(plan, nudge, expect):
+    ctx = FollowUpContext(question=Q, answer="a", grade=grade([]), plan=plan, nudge=nudge)
     text = "".join(OfflineBrain().follow_up(ctx))
     assert expect in text and "{" not in text
+    assert Q.misconceptions[0].lower().rstrip(".") not in text.lower()  # never the label
+
+
+def test_deeper_praise_follows_the_score():
+    plan = FollowUpPlan("deeper", (), curated=Q.follow_ups[0])
+    def said(score):
+        ctx = FollowUpContext(question=Q, answer="a", grade=grade([], score=score), plan=plan)
+        return "".join(OfflineBrain().follow_up(ctx))
+    assert said(4.5).startswith("Good answer.")
+    assert not said(2.0).startswith(("Good", "Thanks"))
 
 
 def test_offline_ask_and_hint():
@@ -58,9 +71,31 @@ def test_offline_ask_and_hint():
     ask = "".join(brain.ask(AskContext(Q, "Autograd", 2, 5, 3, previous_score=4.5)))
     assert ask.startswith("Good.") and "Question 2 of 5" in ask and Q.question in ask
     hint = "".join(brain.hint(HintContext(Q, 1, 1.0, Q.key_points[1])))
-    assert "Hint 1" in hint and "reverse-mode" in hint and Q.key_points[1] not in hint
+    assert hint.startswith("Hint 1") and "differentiation" in hint
+    assert Q.key_points[1] not in hint and hint.rstrip().endswith(".")
+    curated = "".join(brain.hint(HintContext(Q, 2, 1.0, Q.key_points[1],
+                                             nudge="Which direction does backward go?")))
+    assert curated.endswith("Which direction does backward go?")
     verbatim = "".join(brain.hint(HintContext(Q, 1, 0.0, "Use torch.arange.", verbatim=True)))
     assert verbatim.endswith("Use torch.arange.")
+
+
+def test_a_reversed_point_is_challenged_only_when_not_judged_covered():
+    from interviewer.grading.base import Span
+
+    said = Span(0, 20, "backward goes forward")
+    hit = MisconceptionHit(f"Reverses: {Q.key_points[1]}", said)
+    judged_covered = Grade(score=4.9, points=tuple(PointVerdict(p, "covered")
+                                                   for p in Q.key_points),
+                           misconceptions=(hit,), feedback="", grader="t")
+    assert plan_follow_up(Q, judged_covered, [], None).focus == "deeper"
+    judged_missing = Grade(score=2.0, points=(PointVerdict(Q.key_points[0], "covered"),
+                                              PointVerdict(Q.key_points[1], "missing")),
+                           misconceptions=(hit,), feedback="", grader="t")
+    plan = plan_follow_up(Q, judged_missing, [], None)
+    assert plan.focus == "misconception" and plan.span == "backward goes forward"
+    text = "".join(OfflineBrain().follow_up(FollowUpContext(Q, "a", judged_missing, plan)))
+    assert "reverses" not in text.lower() and "backward goes forward" in text
 
 
 def test_keywords_prefer_code_symbols():
@@ -72,8 +107,13 @@ def test_follow_up_plans():
     missing = grade([(Q.key_points[0], "covered"), (Q.key_points[1], "missing")])
     plan = plan_follow_up(Q, missing, [], None)
     assert plan.focus == "missing" and plan.points == (Q.key_points[1],)
-    wrong = grade([(Q.key_points[0], "covered")], hits=[Q.misconceptions[0]])
-    assert plan_follow_up(Q, wrong, [], None).focus == "misconception"
+    wrong = grade([(Q.key_points[0], "covered"), (Q.key_points[1], "missing")],
+                  hits=[Q.misconceptions[0]])
+    challenge = plan_follow_up(Q, wrong, [], None)
+    assert challenge.focus == "misconception" and challenge.points == (Q.key_points[1],)
+    # a misconception hit on an answer whose points are all covered is not challenged
+    covered = grade([(p, "covered") for p in Q.key_points], hits=[Q.misconceptions[0]])
+    assert plan_follow_up(Q, covered, [], None).focus == "deeper"
     complete = grade([(p, "covered") for p in Q.key_points], score=5.0)
     assert plan_follow_up(Q, complete, [], None).curated == Q.follow_ups[0]
     assert plan_follow_up(Q, complete, Q.follow_ups, None) is None

@@ -344,3 +344,89 @@ def test_llm_grading_tokens_count_in_the_session_report(settings, ingested_store
     usage = engine.report("u", sid).data["usage"]
     assert (usage["calls"], usage["prompt_tokens"], usage["completion_tokens"]) == (2, 900, 100)
     assert usage["cost_usd"] == pytest.approx((900 * 1.0 + 100 * 2.0) / 1e6)
+
+
+# ------------------------------------------------------------------ follow-up rubrics
+def book_for(questions, skip=()):
+    """Records for every curated follow-up (except those of `skip` question ids)."""
+    from interviewer.knowledge.followups import FollowUpBook
+    from interviewer.knowledge.models import FollowUpRecord
+
+    records = {}
+    for q in questions:
+        for i, text in enumerate(q.follow_ups, 1):
+            if q.id not in skip:
+                records[(q.id, text)] = FollowUpRecord(
+                    id=f"{q.id}.{i}", parent=q.id, question=text,
+                    reference=f"The reference of {q.id}.{i}.",
+                    key_points=[f"Own point {q.id}.{i} a.", f"Own point {q.id}.{i} b."])
+    return FollowUpBook(records)
+
+
+def test_curated_follow_up_is_graded_only_on_its_own_rubric(settings, ingested_store,
+                                                            knowledge_questions):
+    engine = make_engine(settings, ingested_store, knowledge_questions,
+                         followups=book_for(knowledge_questions))
+    sid, events = engine.start("u", {"questions": 1, "seed": 4})
+    qid = first(events, "question").question_id
+    follow = first(engine.handle("u", sid, "5: perfect"), "follow_up")
+    assert follow.focus == "deeper"
+    events = engine.handle("u", sid, "4: a good follow-up answer")
+    asked, points, _ = engine.grader.calls[-1]
+    assert asked in follow.text and points == [f"Own point {qid}.1 a.", f"Own point {qid}.1 b."]
+    grade = first(events, "grade")
+    assert grade.follow_up and set(grade.covered + grade.missing) == set(points)
+    transcript = engine.report("u", sid).to_dict()["transcript"][0]["attempts"]
+    assert transcript[1]["rubric"] == f"{qid}.1" and transcript[0]["rubric"] == qid
+    ref = engine.reference("u", sid)[0]
+    assert ref.kind == "reference" and ref.question_id == f"{qid}.1"
+    assert ref.question == asked and ref.text == f"The reference of {qid}.1."
+    main = engine.reference("u", sid, qid)[0]
+    assert main.question_id == qid and main.question and main.text != ref.text
+
+
+def test_follow_up_without_a_record_is_conversation_not_scored(settings, ingested_store,
+                                                               knowledge_questions):
+    engine = make_engine(settings, ingested_store, knowledge_questions,
+                         followups=book_for([]))
+    sid, _ = engine.start("u", {"questions": 2, "seed": 4})
+    assert first(engine.handle("u", sid, "5: perfect"), "follow_up").focus == "deeper"
+    calls = len(engine.grader.calls)
+    events = engine.handle("u", sid, "some thoughts")
+    assert kinds(events) == ["notice", "question"] and "isn't scored" in events[0].text
+    assert len(engine.grader.calls) == calls
+    item = engine.report("u", sid).to_dict()["transcript"][0]
+    assert item["score"] == 5.0 and item["attempts"][1]["outcome"] == "conversation"
+
+
+def test_reference_is_refused_while_a_follow_up_is_open(engine):
+    sid, _ = engine.start("u", {"questions": 2, "seed": 2})
+    engine.handle("u", sid, "1.5: partial answer")
+    events = engine.reference("u", sid)
+    assert kinds(events) == ["notice"] and "follow-up" in events[0].text
+
+
+def test_grade_feedback_agrees_with_the_score_and_shows_no_labels(settings, ingested_store,
+                                                                  knowledge_questions):
+    from interviewer.grading.base import Grade, MisconceptionHit, PointVerdict, Span
+
+    class ReversingGrader(TopicGrader):
+        def grade(self, question, answer):
+            g = super().grade(question, answer)
+            hit = MisconceptionHit(f"Reverses: {question.key_points[0]}", Span(0, 4, "said"))
+            return Grade(g.score, g.points, (hit,), g.feedback, g.grader)
+
+    engine = make_engine(settings, ingested_store, knowledge_questions, ReversingGrader())
+    sid, _ = engine.start("u", {"questions": 2, "seed": 4})
+    events = engine.handle("u", sid, "5: perfect")  # point 0 judged covered: no challenge
+    grade, follow = first(events, "grade"), first(events, "follow_up")
+    assert follow.focus == "deeper" and grade.feedback.startswith(("Excellent", "Good"))
+    assert "reverses" not in str([e.to_dict() for e in events]).lower()
+    sid, _ = engine.start("u", {"questions": 2, "seed": 5})
+    events = engine.handle("u", sid, "0: weak")  # point 0 judged missing: challenged
+    grade = first(events, "grade")
+    assert not any(w in grade.feedback for w in ("Good", "Excellent", "Great", "fair"))
+    assert "reverses" not in str([e.to_dict() for e in events]).lower()
+    assert first(events, "follow_up").focus == "misconception"
+    for p in grade.missing:
+        assert grade.feedback.count(p.rstrip(".")[:60]) <= 1

@@ -50,18 +50,43 @@ def test_streamed_question_grounded_in_reference(llm_engine, openai_server,
     assert reference.strip()[:200] in user_prompt(request)
 
 
-def test_follow_up_prompt_has_key_points_and_grade(llm_engine, openai_server,
-                                                   knowledge_questions):
+def test_llm_written_follow_up_is_graded_on_its_own_key_points(llm_engine, openai_server):
+    from interviewer.knowledge.followups import FollowUpBook
+
     engine = llm_engine()
-    openai_server.enqueue("First question?", "Which part of the graph is freed, and when?")
+    engine._followups = FollowUpBook()  # no curated record fits: the model writes its own
+    points = ["The graph's saved tensors are freed after backward.",
+              "retain_graph=True keeps them for a second backward."]
+    written = ('{"question": "Which part of the graph is freed, and when?", "key_points": '
+               f'["{points[0]}", "{points[1]}"], "reference": "Saved tensors go."}}')
+    openai_server.enqueue("First question?", written)
     sid, events = engine.start("u", {"questions": 2, "seed": 2})
-    qid = first(events, "question").question_id
     events = engine.handle("u", sid, "2: half an answer")
-    assert first(events, "follow_up").text == "Which part of the graph is freed, and when?"
+    follow = first(events, "follow_up")
+    assert follow.text == "Which part of the graph is freed, and when?"
+    assert not any(p in str(e.to_dict()) for e in events for p in points)  # never shown
     prompt = user_prompt(openai_server.requests[1])
-    q = next(q for q in knowledge_questions if q.id == qid)
-    assert all(p in prompt for p in q.key_points) and "2.0/5" in prompt
-    assert "2: half an answer" in prompt
+    assert "2.0/5" in prompt and "2: half an answer" in prompt
+    assert openai_server.requests[1]["json"].get("stream") is not True
+    engine.handle("u", sid, "4: the saved tensors are freed")
+    question, graded_points, _ = engine.grader.calls[-1]
+    assert question == follow.text and graded_points == points
+
+
+def test_llm_follow_up_without_key_points_is_conversation(llm_engine, openai_server):
+    from interviewer.knowledge.followups import FollowUpBook
+
+    engine = llm_engine()
+    engine._followups = FollowUpBook()
+    openai_server.enqueue("First question?", "Which part of the graph is freed, and when?",
+                          "Next question?")
+    sid, _ = engine.start("u", {"questions": 2, "seed": 2})
+    follow = first(engine.handle("u", sid, "2: half an answer"), "follow_up")
+    assert follow.text == "Which part of the graph is freed, and when?"
+    calls = len(engine.grader.calls)
+    events = engine.handle("u", sid, "the saved tensors, after backward")
+    assert kinds(events)[:2] == ["notice", "question"] and "grade" not in kinds(events)
+    assert "isn't scored" in events[0].text and len(engine.grader.calls) == calls
 
 
 @pytest.mark.parametrize("failure", [Reply(status=500), Reply(content="x", delay=3.0),

@@ -36,7 +36,7 @@ def build(home: Path):
 
 
 def interview(engine, cand: Candidate, n: int, seed: int) -> dict:
-    from interviewer.engine.interview import _state_from
+    from interviewer.engine.state import SessionState
     from interviewer.engine.report import weakest_topic
 
     sid, events = engine.start("sim", {"questions": n, "seed": seed})
@@ -45,10 +45,10 @@ def interview(engine, cand: Candidate, n: int, seed: int) -> dict:
         text = (cand.follow_up(last.question_id) if last.kind == "follow_up"
                 else cand.answer(last.question_id))
         events = engine.handle("sim", sid, text)
-    state = _state_from(engine.sessions.load(sid, "sim").state)
+    state = SessionState.from_dict(engine.sessions.load(sid, "sim").state)
     estimates = []
     for k in range(1, len(state.items) + 1):
-        partial = _state_from(state.to_dict())
+        partial = SessionState.from_dict(state.to_dict())
         partial.items = partial.items[:k]
         estimates.append(weakest_topic(partial))
     found = next((k + 1 for k in range(len(estimates))

@@ -12,11 +12,14 @@ Each method yields text chunks; an offline brain yields one.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.engine.followups import FollowUpPlan
 from interviewer.engine.state import Usage
@@ -56,6 +59,7 @@ class FollowUpContext:
     grade: Grade
     plan: FollowUpPlan
     history: tuple[Exchange, ...] = ()
+    nudge: str = ""  # a sentence pointing at the first probed point (curated hint or template)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,19 @@ class HintContext:
     penalty: float
     point: str  # the key point (or reference sentence) the hint points at
     verbatim: bool = False  # the point is itself a hint (exercises): show it as it is
+    nudge: str = ""  # the curated hint for the point, else a natural template sentence
     history: tuple[Exchange, ...] = field(default=())
+
+
+class WrittenFollowUp(BaseModel):
+    """An LLM-written follow-up (structured output): the question and the key points its
+    answer is graded on. Without key points it is asked as conversation, not scored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=5, max_length=MAX_REPLY_CHARS)
+    key_points: list[str] = Field(default_factory=list, max_length=4)
+    reference: str = ""
 
 
 class Brain(Protocol):
@@ -92,6 +108,16 @@ def keywords(text: str, n: int = 3) -> list[str]:
     return list(dict.fromkeys(code + plain))[:n]
 
 
+def nudge_sentence(point: str) -> str:
+    """A natural hint sentence toward `point` when no curated hint exists: it names the one
+    most telling term of the point, never the point itself."""
+    term = keywords(point, 1)
+    if not term:
+        return "Think about what happens underneath, step by step, and what could go wrong."
+    shown = f"`{term[0]}`" if re.search(r"[._(]|[a-z][A-Z]", term[0]) else f"\"{term[0]}\""
+    return f"Think about where {shown} comes into this, and why it matters."
+
+
 class OfflineBrain:
     name = "offline"
 
@@ -102,13 +128,12 @@ class OfflineBrain:
 
     def follow_up(self, ctx: FollowUpContext) -> Iterator[str]:
         plan = ctx.plan
-        words = keywords(" ".join(plan.points)) if plan.points else []
         yield render("interview_offline_follow_up", focus=plan.focus, curated=plan.curated,
-                     misconception=plan.misconception or "", keywords=words).user
+                     span=plan.span or "", nudge=ctx.nudge, score=ctx.grade.score).user
 
     def hint(self, ctx: HintContext) -> Iterator[str]:
         yield render("interview_offline_hint", number=ctx.number, penalty=ctx.penalty,
-                     keywords=keywords(ctx.point, 4), point=ctx.point,
+                     nudge=ctx.nudge or nudge_sentence(ctx.point), point=ctx.point,
                      verbatim=ctx.verbatim).user
 
     def take_usage(self) -> Usage:
@@ -148,6 +173,22 @@ class LLMBrain:
             answer=ctx.answer, score=round(g.score, 1), covered=g.covered, missing=g.missing,
             focus=p.focus, points=list(p.points), curated=p.curated,
             misconception=p.misconception or ""))
+
+    def write_follow_up(self, ctx: FollowUpContext) -> WrittenFollowUp:
+        """A follow-up of the model's own, with the key points its answer is graded on (one
+        JSON reply, not streamed: the key points must never reach the candidate)."""
+        q, g, p = ctx.question, ctx.grade, ctx.plan
+        prompt = fit_prompt("interview_follow_up_written", ctx.history, dict(
+            question=q.question, reference=q.reference, answer=ctx.answer,
+            score=round(g.score, 1), points=list(p.points), focus=p.focus, span=p.span or ""),
+            self.settings.prompt_token_budget)
+        try:
+            reply = self.model.invoke(prompt.messages())
+        except Exception as e:  # the provider's own error types vary; all mean "no reply"
+            raise ServiceError(f"the LLM ({self.name}) failed: {type(e).__name__}: {e}") from e
+        text = reply.content if isinstance(reply.content, str) else ""
+        self._record(prompt, text, getattr(reply, "usage_metadata", None))
+        return parse_written(text)
 
     def hint(self, ctx: HintContext) -> Iterator[str]:
         q = ctx.question
@@ -194,6 +235,20 @@ def check_reply(text: str) -> str:
     if not stripped or len(stripped) > MAX_REPLY_CHARS or stripped[0] in "{[<":
         raise ServiceError(f"the LLM's reply is unusable: {stripped[:80]!r}")
     return stripped
+
+
+def parse_written(text: str) -> WrittenFollowUp:
+    """The model's JSON follow-up; a reply that is only a question (no JSON) is kept as
+    conversation (no key points); anything else is a ServiceError."""
+    body = re.sub(r"^```(?:json)?\s*|\s*```$", "", text.strip())
+    try:
+        return WrittenFollowUp.model_validate(json.loads(body))
+    except (ValueError, ValidationError):
+        pass
+    try:
+        return WrittenFollowUp(question=check_reply(text))
+    except ValidationError as e:
+        raise ServiceError(f"the LLM's follow-up is unusable: {text[:80]!r}") from e
 
 
 def fit_prompt(name: str, history: Sequence[Exchange], variables: dict, budget: int) -> Prompt:

@@ -80,12 +80,14 @@ class HintGiven(Event):
 
 @dataclass(frozen=True)
 class ReferenceShown(Event):
-    """The reference answer, shown after "I don't know" (the question scores 0)."""
+    """The reference answer of a finished question or follow-up (`question_id` Q17 or
+    Q17.1), titled with that question's text (`question`)."""
 
     kind: ClassVar[str] = "reference"
     question_id: str
     text: str
     key_points: list[str] = field(default_factory=list)
+    question: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,24 @@
-"""Scores of items and what stays weak after follow-ups."""
+"""Scores of items, what stays weak after follow-ups, and the grade event.
+
+How follow-up scores combine with the main question's (also in the report): the item's score
+is (2 x main answer + the sum of its graded follow-ups) / (2 + their number). A "deeper"
+follow-up counts only when it raises the score (it goes beyond the question). Follow-ups
+asked as conversation (no rubric) are not scored and do not count. Code counts its best run.
+"""
 
 from __future__ import annotations
 
 from interviewer.engine.events import GradeReady
-from interviewer.engine.state import MAX_SCORE, Item, PendingFollowUp
+from interviewer.engine.state import MAX_SCORE, Item
 from interviewer.grading.base import Grade
+from interviewer.grading.feedback import explain, misconception_text, relevant_hits
 
-
-def update_weak_points(item: Item, grade: Grade, pending: PendingFollowUp | None) -> None:
-    if pending is None:
-        item.weak_points = list(grade.missing)
-        item.misconceptions = [m.misconception for m in grade.misconceptions]
-        return
-    recovered = set(grade.covered)
-    item.weak_points = [p for p in item.weak_points if p not in recovered]
-    if pending.misconception and not grade.misconceptions and grade.score >= MAX_SCORE / 2:
-        item.misconceptions = [m for m in item.misconceptions if m != pending.misconception]
+COMBINE_RULE = ("Each question's score is (2 x your main answer + each graded follow-up) / "
+                "(2 + the number of graded follow-ups); a deeper follow-up counts only when it "
+                "raises the score, and follow-ups asked for discussion are not scored.")
 
 
 def item_score(item: Item) -> float | None:
-    """Main answer counts double against each follow-up (a "deeper" follow-up only when it
-    helps: it goes beyond the reference); code counts its best run."""
     scores = [a.score for a in item.attempts if a.score is not None]
     if not scores:
         return None
@@ -35,8 +33,12 @@ def item_score(item: Item) -> float | None:
 
 
 def grade_event(item: Item, grade: Grade, score: float, penalty: float,
-                 follow_up: bool) -> GradeReady:
+                follow_up: bool) -> GradeReady:
+    """The grade as the candidate sees it: feedback written from the verdicts (each point
+    once, praise by score) and wrong statements in words, never a grader's label."""
+    points = [p.point for p in grade.points]
+    hits = relevant_hits(grade.points, grade.misconceptions)
     return GradeReady(question_id=item.ref_id, score=score, max_score=MAX_SCORE,
                       follow_up=follow_up, covered=grade.covered, missing=grade.missing,
-                      misconceptions=[m.misconception for m in grade.misconceptions],
-                      feedback=grade.feedback, penalty=penalty)
+                      misconceptions=[misconception_text(h, points) for h in hits],
+                      feedback=explain(grade, score), penalty=penalty)

@@ -38,16 +38,24 @@ class Attempt:
     score: float | None = None
     grade: dict[str, Any] | None = None
     focus: str | None = None
-    points: list[str] = field(default_factory=list)
+    points: list[str] = field(default_factory=list)  # the key points it was graded against
+    rubric: str | None = None  # id of that rubric: Q17 (main), Q17.1 (curated follow-up), ...
 
 
 @dataclass
 class PendingFollowUp:
+    """A follow-up waiting for its answer, with the rubric it will be graded on: a curated
+    record (`rubric` = its id, e.g. Q17.1), a probe of the main question's missed points
+    (`rubric` = "Q17:probe", graded on `points`), an LLM-written one with its own key points
+    (`rubric` = "Q17:llm"), or none (`rubric` None: conversation, not scored)."""
+
     text: str
     focus: str
     points: list[str]
     curated: str | None = None
     misconception: str | None = None
+    rubric: str | None = None
+    reference: str = ""  # an LLM-written follow-up's own reference (records carry theirs)
 
 
 @dataclass
@@ -69,6 +77,7 @@ class Item:
     follow_ups_asked: int = 0
     curated_used: list[str] = field(default_factory=list)
     weak_points: list[str] = field(default_factory=list)
+    follow_up_gaps: list[dict[str, Any]] = field(default_factory=list)  # missed in follow-ups
     misconceptions: list[str] = field(default_factory=list)
     status: str = "open"  # open | done | skipped
     score: float | None = None

@@ -94,3 +94,59 @@ class TopicFile(BaseModel):
                 for q in data["questions"]
             ]
         return data
+
+
+FOLLOW_UP_ID = r"^[A-Za-z0-9][A-Za-z0-9_:-]{0,60}\.[1-9][0-9]?$"
+
+
+class FollowUpRecord(BaseModel):
+    """The rubric of one curated follow-up (`knowledge/followups/*.yaml`): a follow-up is
+    graded only against its own key points, never against its parent question's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=FOLLOW_UP_ID)  # parent id + "." + 1-based position
+    parent: str = Field(pattern=ID_PATTERN)
+    question: str = Field(min_length=1)
+    reference: str = Field(min_length=1)
+    key_points: list[str] = Field(min_length=2, max_length=4)
+    misconceptions: list[str] = Field(default_factory=list, max_length=2)
+    hints: list[str] = Field(default_factory=list)
+
+    _not_blank = field_validator("question", "reference")(Question._not_blank.__func__)
+    _no_blank_items = field_validator("key_points", "misconceptions", "hints")(
+        Question._no_blank_items.__func__)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FollowUpRecord":
+        if self.id.rsplit(".", 1)[0] != self.parent:
+            raise ValueError(f"id {self.id!r} must start with its parent {self.parent!r}")
+        if self.hints and len(self.hints) != len(self.key_points):
+            raise ValueError(f"hints: {len(self.hints)} given for {len(self.key_points)} key "
+                             "points; write one hint per key point, in the same order")
+        return self
+
+    @property
+    def position(self) -> int:
+        return int(self.id.rsplit(".", 1)[1])
+
+    def as_question(self, topic: str, difficulty: int = 2) -> Question:
+        """A Question-like rubric for the grader: this follow-up's own text and points."""
+        return Question(id=self.id, topic=topic, question=self.question,
+                        reference=self.reference, key_points=list(self.key_points),
+                        misconceptions=list(self.misconceptions), difficulty=difficulty)
+
+
+class FollowUpFile(BaseModel):
+    """One YAML file under knowledge/followups/: the follow-up records of one topic file and
+    the curated hints (one per key point) of its main questions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    follow_ups: list[FollowUpRecord] = Field(default_factory=list)
+    hints: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("hints")
+    @classmethod
+    def _no_blank_hints(cls, hints: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {qid: Question._no_blank_items(items) for qid, items in hints.items()}
