@@ -44,7 +44,7 @@ def test_search_json_shape(cli_home, tmp_path):
     assert out.returncode == 0, out.stderr
     results = json.loads(out.stdout)
     assert len(results) == 3 and all(len(hits) == 2 for hits in results)
-    assert set(results[0][0]) == {"id", "score", "topic", "question"}
+    assert set(results[0][0]) == {"id", "score", "topic", "question", "source"}
     assert results[1][0]["id"] == "Q17" and results[2][0]["id"] == "Q93"
 
 

@@ -147,3 +147,15 @@ def test_cli_ingest_sources_and_remove(tmp_path, home, capsys, monkeypatch):
         run_cli(capsys, "sources", "remove", "notes")
     code, out, _ = run_cli(capsys, "sources", "--json")
     assert [s["name"] for s in json.loads(out)] == [BUILTIN]
+
+
+def test_cli_search_says_no_match(both, capsys, monkeypatch):
+    code, out, _ = run_cli(capsys, "search", "Who wrote One Hundred Years of Solitude?",
+                           "view versus reshape", "--json")
+    off, on = json.loads(out)
+    assert off == [] and on[0]["id"] == "Q17" and 0.5 <= on[0]["score"] <= 1.0
+    code, out, _ = run_cli(capsys, "search", "Who wrote One Hundred Years of Solitude?")
+    assert "no match" in out
+    code, out, _ = run_cli(capsys, "search", "deep copy of a list", "--source", "python-notes",
+                           "--json")
+    assert {h["source"] for h in json.loads(out)[0]} == {"python-notes"}

@@ -184,3 +184,20 @@ def test_topic_short_forms(ingested_store, short, slug):
 def test_ambiguous_topic_is_an_error(ingested_store):
     with pytest.raises(InputError, match="unknown topic 'networks'"):
         ingested_store.resolve_topic("networks")
+
+
+def test_relevance_is_calibrated_and_off_topic_is_no_match(ingested_store):
+    """Scores lie in [0, 1]; a paraphrase is a match, questions from other fields are not."""
+    from interviewer.knowledge.relevance import MATCH_THRESHOLD, relevance, strip_frame
+
+    queries = ["what's the difference between view and reshape?",
+               "How do you make a roux for a sauce?", "Who painted the Sistine Chapel ceiling?"]
+    every = ingested_store.search(queries, k=5)
+    assert all(0.0 <= h.score <= 1.0 for hits in every for h in hits)
+    assert every[0][0].id == "Q17" and every[0][0].is_match
+    assert not every[1][0].is_match and not every[2][0].is_match
+    kept = ingested_store.search(queries, k=5, min_relevance=MATCH_THRESHOLD)
+    assert kept[1] == kept[2] == [] and kept[0][0].id == "Q17"
+    assert relevance(-1.0) == 0.0 and relevance(3.0) == 1.0
+    assert relevance(0.3) < relevance(0.5) < relevance(0.9)
+    assert strip_frame("What is the difference between view and reshape?") == "view and reshape?"

@@ -27,7 +27,7 @@ from interviewer.errors import ConfigError, InputError, ServiceError
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.lexical import BM25
 from interviewer.knowledge.models import Question, topic_slug
-from interviewer.knowledge.relevance import is_match, relevance
+from interviewer.knowledge.relevance import is_match, relevance, strip_frame
 from interviewer.knowledge.sources import BUILTIN, canonical_id, check_source_name, qualify
 from interviewer.settings import Settings
 
@@ -70,8 +70,9 @@ def make_embedding_function(embedder: Embedder):
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result. `score` is the relevance in [0, 1] (see `relevance`); `raw` is the
-    ranking score it comes from (cosine similarity plus the BM25 bonus)."""
+    """A search result. `score` is the relevance in [0, 1] (see `relevance`), computed from
+    `subject` (the score of the query without its question frame); `raw` is the ranking
+    score (cosine similarity plus the BM25 bonus)."""
 
     id: str
     score: float
@@ -79,6 +80,7 @@ class Hit:
     question: str
     source: str = BUILTIN
     raw: float = 0.0
+    subject: float = 0.0
 
     @property
     def is_match(self) -> bool:
@@ -356,19 +358,25 @@ class KnowledgeStore:
         topic_flt = {"topic_slug": self.resolve_topic(topic)} if topic else None
         filters = [f for f in (where, topic_flt, self._source_filter()) if f]
         flt = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
-        vectors = self.embedder.encode(list(queries))
+        subjects = [strip_frame(q) for q in queries]
+        vectors = self.embedder.encode([*queries, *subjects])
         bm25, row_of = self.lexical()
         n = min(max(CANDIDATES, k * len(FACETS)), max(1, len(row_of)))
-        res = self.collection.query(query_embeddings=[v for v in vectors], n_results=n,
-                                    where=flt, include=["metadatas", "distances"])
+        res = self.collection.query(query_embeddings=list(vectors[:len(queries)]), n_results=n,
+                                    where=flt, include=["metadatas", "distances", "embeddings"])
         out: list[list[Hit]] = []
-        for query, cids, metas, dists in zip(queries, res["ids"], res["metadatas"], res["distances"]):
+        for i, (query, cids, metas, dists, embs) in enumerate(zip(
+                queries, res["ids"], res["metadatas"], res["distances"], res["embeddings"])):
             best: dict[str, Hit] = {}
-            for cid, m, d in zip(cids, metas, dists):
-                lex = bm25.score(query, row_of[cid]) if cid in row_of else 0.0
+            subject, svec = subjects[i], vectors[len(queries) + i]
+            for cid, m, d, e in zip(cids, metas, dists, embs):
+                row = row_of.get(cid)
+                lex = bm25.score(query, row) if row is not None else 0.0
                 raw = round(1.0 - float(d) + LEXICAL_WEIGHT * lex, 4)
-                hit = Hit(m["qid"], relevance(raw), m["topic"], m["question"],
-                          m.get("source", BUILTIN), raw)
+                sub = float(svec @ e) + LEXICAL_WEIGHT * (bm25.score(subject, row)
+                                                          if row is not None else 0.0)
+                hit = Hit(m["qid"], relevance(sub), m["topic"], m["question"],
+                          m.get("source", BUILTIN), raw, round(sub, 4))
                 if m["qid"] not in best or hit.raw > best[m["qid"]].raw:
                     best[m["qid"]] = hit
             ranked = sorted(best.values(), key=lambda h: -h.raw)[:k]

@@ -23,11 +23,6 @@ DETAILS_CLOSE = re.compile(r"</details>", re.IGNORECASE)
 SUMMARY = re.compile(r"<summary>(.*?)</summary>", re.IGNORECASE | re.DOTALL)
 SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|<br\s*/?>)\s*$", re.IGNORECASE)
 TAG = re.compile(r"<[^>]+>")
-# Summary labels that only open an answer ("💡 Show Answer", "Solution"); anything else in a
-# <summary> is the question itself.
-ANSWER_LABEL = re.compile(r"^\W*(?:(?:show|see|view|click|reveal|toggle|expand)\b[\w\s]*?)?"
-                          r"(?:the\s+)?(?:answers?|solutions?|explanations?|details|hints?|"
-                          r"show|more)?\W*$", re.IGNORECASE)
 LEVEL_WORDS = {"basic", "basics", "beginner", "easy", "intermediate", "medium", "advanced", "hard",
                "expert"}
 PLACEHOLDERS = {"answer here", "todo", "tbd", "tba", "coming soon", "..."}
