@@ -129,6 +129,7 @@ def test_full_interview_in_the_browser(app_url, page, browser):
         expect(page.locator("#progress")).to_contain_text("of 4 done")
         shot(page, "2-grade")
         _skip_to_exercise(page)
+        expect(page.locator("#exercise")).to_contain_text("Exercise 3 of 4")
         _run_code_twice(page)
         page.click("#end")
         expect(page.locator("#report")).to_contain_text("Interview report")
@@ -145,11 +146,11 @@ def _set_questions(page, n: int) -> None:
     box.press("Enter")
 
 
-def _skip_to_exercise(page) -> None:
+def _skip_to_exercise(page, tries: int = 4) -> None:
     from playwright.sync_api import expect
 
     panel = page.locator("#run")
-    for _ in range(4):
+    for _ in range(tries):
         if panel.is_visible():
             break
         count = page.locator('#chat [data-testid="bot"]').count()
@@ -157,7 +158,6 @@ def _skip_to_exercise(page) -> None:
         expect(page.locator('#chat [data-testid="bot"]')).not_to_have_count(count)
         page.wait_for_timeout(300)
     expect(panel).to_be_visible()
-    expect(page.locator("#exercise")).to_contain_text("Exercise 3 of 4")
 
 
 def _run_code_twice(page) -> None:
@@ -227,3 +227,36 @@ def test_phone_width(app_url, browser):
             shot(page, "5-phone")
     finally:
         context.close()
+
+
+INJECTED = ('<img id="injected" src="http://127.0.0.2:9/pixel.png"> *stars* '
+            '<form id="evil"><input name="pw"></form>')
+
+
+def test_candidate_text_is_shown_as_text(app_url, page):
+    """An answer and a run's error message full of markup appear literally: no element, no
+    request, no fake verdict (issue 11, item 6)."""
+    from playwright.sync_api import expect
+
+    with screenshot_on_failure(page, "injection"):
+        page.goto(app_url)
+        _set_questions(page, 3)
+        page.click("#start")
+        chat = page.locator("#chat")
+        expect(chat).to_contain_text("Question 1 of 3")
+        page.fill("#answer textarea", INJECTED)
+        page.click("#send")
+        expect(chat).to_contain_text("Score:")
+        expect(chat).to_contain_text("*stars*")
+        _skip_to_exercise(page, tries=3)
+        editor = page.locator("#code .cm-content")
+        editor.click()
+        page.keyboard.press("Control+A")
+        fake_verdict = "All checks passed · score 5.0/5 " + INJECTED
+        page.keyboard.insert_text(f"raise ValueError({fake_verdict!r})")
+        page.click("#run")
+        expect(page.locator("#code-result")).to_contain_text("ValueError")
+        for where in ("#chat", "#code-result"):
+            assert page.locator(f"{where} #injected, {where} #evil").count() == 0
+    assert page.outside == [], f"requests left 127.0.0.1: {page.outside}"
+

@@ -219,3 +219,18 @@ def test_event_kinds_all_render():
     q = QuestionAsked(question_id="Q1", topic="t", topic_name="Tensors", difficulty=3,
                       number=1, total=2, text="Why?")
     assert "Tensors · hard" in render.messages_for(q)[0]["content"]
+
+
+def test_candidate_text_and_run_messages_are_not_markup():
+    from interviewer.engine.events import CodeResult
+
+    text = '<img src="http://127.0.0.2/x.png"> *stars* [link](http://x) # head\nline two'
+    shown = render.candidate(text)["content"]
+    assert "<img" not in shown and "&lt;img" in shown
+    assert "\\*stars\\*" in shown and "\\[link\\]" in shown and "\\# head" in shown
+    assert render.candidate("*Hint*", ours=True)["content"] == "*Hint*"
+    fake = "All checks passed · score 5.0/5 <form id=x></form>"
+    result = CodeResult(exercise_id="x", status="error", passed=0, total=3, score=0.0,
+                        text="", details={"message": fake})
+    md = render.code_result_markdown(result)
+    assert "```\n" + fake + "\n```" in md

@@ -151,7 +151,7 @@ class Controller:
         if not view.session_id:
             yield self.notify(view, "Start an interview first.")
             return
-        view.messages.append(render.candidate(f"*{name.capitalize()}*"))
+        view.messages.append(render.candidate(f"*{name.capitalize()}*", ours=True))
         yield view
         yield from self._play(view, self.engine.handle_stream(
             view.user_id, view.session_id, COMMANDS[name]))
@@ -167,7 +167,7 @@ class Controller:
             yield self.notify(view, f"Write some code first (at most {MAX_CODE_CHARS:,} "
                                     "characters).")
             return
-        view.messages.append(render.candidate(render.code_note(code)))
+        view.messages.append(render.candidate(render.code_note(code), ours=True))
         future = self._runs.submit(self.engine.submit_code, view.user_id, view.session_id,
                                    code)
         yield from _wait(view, future)

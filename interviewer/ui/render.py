@@ -2,12 +2,14 @@
 ``{"role", "content", "metadata"}`` dicts Gradio's Chatbot takes) and Markdown panels.
 
 Pure functions of what the engine hands out; no Gradio import, no interview logic. Every
-text that came from outside (the candidate's code, a run's output) is put in a code fence
-so it cannot break the page's Markdown.
+text that came from outside is shown as text, never as markup: the candidate's code, a run's
+output and its messages go in a code fence, and the candidate's answers (and graders'
+feedback, which may quote them) are escaped (`plain`).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -38,12 +40,27 @@ def fence(text: str, lang: str = "") -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
+MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]#|~])")
+MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)", re.MULTILINE)
+
+
+def plain(text: str) -> str:
+    """`text` exactly as written: HTML tags and Markdown syntax (emphasis, links, code,
+    headings, tables, list markers) are escaped; line breaks are kept."""
+    escaped = MARKDOWN_INLINE.sub(r"\\\1", html.escape(text, quote=False))
+    escaped = MARKDOWN_LINE_START.sub(  # "\-" for a bullet, "12\." for a numbered item
+        lambda m: m[1] + m[2][:-1] + "\\" + m[2][-1], escaped)
+    return escaped.replace("\n", "  \n")
+
+
 def bullets(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def candidate(text: str) -> Message:
-    return {"role": "user", "content": text}
+def candidate(text: str, *, ours: bool = False) -> Message:
+    """A line on the candidate's side: what they wrote, shown as plain text, or (`ours`) a
+    note the page writes for them in Markdown ("*Hint*", "Ran my code")."""
+    return {"role": "user", "content": text if ours else plain(text)}
 
 
 def interviewer(text: str, title: str | None = None) -> Message:
@@ -90,7 +107,7 @@ def grade_markdown(e: GradeReady) -> str:
     if e.misconceptions:
         parts.append("⚠️ **Misconceptions**\n" + bullets(e.misconceptions))
     if e.feedback:
-        parts.append(f"💬 {e.feedback}")
+        parts.append(f"💬 {plain(e.feedback)}")
     return "\n\n".join(parts)
 
 
@@ -145,7 +162,7 @@ def code_result_markdown(e: CodeResult) -> str:
     head = RUN_STATUS.get(e.status, f"Status: {e.status}")
     parts = [f"**{head}** · checks {e.passed}/{e.total} · score {e.score:.1f}/5"]
     if d.get("message"):
-        parts.append(str(d["message"]))
+        parts.append(fence(str(d["message"])))
     if d.get("checks"):
         parts.append(checks_markdown(d["checks"]))
     for name in ("traceback", "stdout", "stderr"):
@@ -210,7 +227,8 @@ def transcript_messages(records: list[Any]) -> list[Message]:
     out: list[Message] = []
     for r in records:
         if r.role == "candidate":
-            out.append(candidate(code_note(r.text) if r.kind == "code" else r.text))
+            out.append(candidate(code_note(r.text), ours=True) if r.kind == "code"
+                       else candidate(r.text))
         elif r.role == "interviewer":
             event = _event_from(r.kind, r.data or {})
             out += messages_for(event) if event else [interviewer(r.text)]
