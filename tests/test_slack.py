@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
@@ -165,6 +166,30 @@ def test_signatures_are_checked(slack):
     ok = slack.send.post(body, ctype)
     assert ok.status == 200 and "/interview" in ok.body  # the usage text, as the ack
     assert not [c for c in slack.fake.calls() if c.params.get("channel") == "C0SIG"]
+
+
+def test_bad_timestamp_is_401_not_500(slack):
+    body = "command=%2Finterview&text=help&user_id=UEVE&channel_id=C0TS&team_id=T0TEAM"
+    ctype = "application/x-www-form-urlencoded"
+    for stamp in ("soon", "", "-5", "12.5"):
+        headers = {**sign(body), "X-Slack-Request-Timestamp": stamp}
+        resp = slack.send.post(body, ctype, headers=headers)
+        assert resp.status == 401, (stamp, resp)
+    assert "Traceback" not in slack.bot.tail(200)
+
+
+def test_replayed_slash_command_starts_one_interview(slack):
+    s, ch, user = slack, "C0REPLAY", "UREPLAY"
+    form = {"token": "legacy", "team_id": s.send.team, "channel_id": ch, "user_id": user,
+            "command": "/interview", "text": "n=2 seed=3", "trigger_id": "trig-replay"}
+    body = urllib.parse.urlencode(form)
+    headers = sign(body)
+    ctype = "application/x-www-form-urlencoded"
+    assert [s.send.post(body, ctype, headers=headers).status for _ in range(4)] == [200] * 4
+    wait(s, lambda: [m for m in s.fake.top_level(ch) if f"<@{user}>" in m.text],
+         "the interview thread")
+    time.sleep(2.0)
+    assert len([m for m in s.fake.top_level(ch) if f"<@{user}>" in m.text]) == 1
 
 
 def test_whole_interview_in_a_thread_with_a_code_answer(slack):

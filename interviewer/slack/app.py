@@ -3,11 +3,14 @@
 Every listener acks within Slack's 3 seconds (slash commands with a short ephemeral line)
 and hands the work to a bolt "lazy" listener, which runs after the ack. A global middleware
 takes each Events API `event_id` once, in the database, so a retried delivery (Slack's
-`X-Slack-Retry-Num`) is acknowledged and dropped, before and after a restart alike.
+`X-Slack-Retry-Num`) is acknowledged and dropped, before and after a restart alike. Slash
+commands and button clicks carry no id and Slack never retries them, so in HTTP mode each
+request signature is taken once: a signed request replayed inside the 5-minute window is
+acknowledged and dropped.
 
 HTTP mode serves `POST /slack/events` (slash commands, events, buttons) with request
-signatures checked by bolt's `RequestVerification` (unsigned, wrongly signed or older than
-5 minutes: 401), plus `GET /healthz`.
+signatures checked by bolt's `RequestVerification` (unsigned, wrongly signed, a timestamp
+that is not a number, or older than 5 minutes: 401), plus `GET /healthz`.
 """
 
 from __future__ import annotations
@@ -52,13 +55,22 @@ def build_app(config: SlackConfig, bot: SlackBot) -> App:
 
 
 def _dedupe(bot: SlackBot):
-    def dedupe_events(body, next, logger):
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not bot.store.claim_event(event_id):
-            logger.info("event %s seen before (a retry); acknowledged, not handled", event_id)
+    def dedupe_events(req, body, next, logger):
+        key = _delivery_key(req, body)
+        if key and not bot.store.claim_event(key):
+            logger.info("%s seen before (a retry or a replay); acknowledged, not handled", key)
             return BoltResponse(status=200, body="")
         next()
     return dedupe_events
+
+
+def _delivery_key(req, body: dict) -> str | None:
+    """What makes one delivery unique: the event id of an Events API callback, else (HTTP
+    mode) the request's signature; None over Socket Mode, which has neither to replay."""
+    if body.get("type") == "event_callback":
+        return body.get("event_id")
+    signature = (req.headers.get("x-slack-signature") or [None])[0]
+    return f"sig:{signature}" if signature else None
 
 
 def _listen(app: App, bot: SlackBot) -> None:
@@ -127,6 +139,10 @@ def wsgi_app(app: App):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps({"ok": True}).encode()]
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+            start_response("401 Unauthorized", [("Content-Type", "application/json")])
+            return [json.dumps({"error": "X-Slack-Request-Timestamp is not a number"}).encode()]
         return slack(environ, start_response)
 
     return application
