@@ -184,6 +184,7 @@ class KnowledgeStore:
         self._snapshot: dict[str, Any] | None = None
         self._lexical: tuple[BM25, dict[str, int]] | None = None
         self._lock = threading.Lock()  # Chroma's first open is not thread-safe
+        self._views: dict[tuple[str, ...], KnowledgeStore] = {}  # see with_sources
 
     @property
     def collection(self):
@@ -202,15 +203,24 @@ class KnowledgeStore:
                 self._collection = col
             return self._collection
 
-    def with_sources(self, sources: Sequence[str] | None) -> "KnowledgeStore":
-        """A view of this store limited to `sources` (sharing its client and caches' inputs)."""
-        known = {s.name for s in self.list_sources()}
-        for name in sources or ():
-            if name not in known:
-                raise InputError(f"unknown source {name!r}; choose one of: "
-                                 f"{', '.join(sorted(known)) or '(none: run interviewer ingest)'}")
-        view = KnowledgeStore(self.settings, self.embedder, self._client, sources)
-        view._collection = self.collection
+    def with_sources(self, sources: Sequence[str] | None, *, check: bool = True) -> "KnowledgeStore":
+        """A view of this store limited to `sources` (None or empty: this store itself). Views
+        share the client and are kept until the next ingest; `check` verifies each source
+        exists (an InputError naming the choices otherwise)."""
+        key = tuple(sorted(set(sources or ())))
+        if not key or key == self.sources:
+            return self
+        if check:
+            known = {s.name for s in self.list_sources()}
+            for name in key:
+                if name not in known:
+                    raise InputError(f"unknown source {name!r}; choose one of: "
+                                     f"{', '.join(sorted(known)) or '(none: run interviewer ingest)'}")
+        view = self._views.get(key)
+        if view is None:
+            view = KnowledgeStore(self.settings, self.embedder, self._client, key)
+            view._collection = self.collection
+            self._views[key] = view
         return view
 
     def _existing(self, source: str) -> dict[str, tuple[str, str]]:
@@ -246,6 +256,7 @@ class KnowledgeStore:
         if stale:
             self.collection.delete(ids=stale)
         self._snapshot = self._lexical = None
+        self._views.clear()
         summary.seconds = time.perf_counter() - start
         return summary
 
@@ -309,6 +320,7 @@ class KnowledgeStore:
             raise InputError(f"no source named {name!r}; the store has: {known}")
         self.collection.delete(ids=list(existing))
         self._snapshot = self._lexical = None
+        self._views.clear()
         return len({qid for qid, _ in existing.values()})
 
     def get_question(self, qid: str) -> Question:
