@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--follow-ups", type=int, help="follow-ups per question "
                    "(default: $INTERVIEWER_FOLLOW_UPS or 1)")
     p.add_argument("--seed", type=int, help="make the question choice reproducible")
+    p.add_argument("--source", action="append", default=[], metavar="NAME",
+                   help="ask from this knowledge source only (repeatable; default: all; "
+                        "see `interviewer sources`)")
     _common(p, json_help="print every event as one JSON document at the end")
     p.set_defaults(handler=cmd_chat)
 
@@ -71,7 +74,8 @@ def _engine(settings: Settings):
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     plan = {"topics": args.topics, "questions": args.questions, "mode": args.mode,
-            "difficulty": args.difficulty, "seed": args.seed, "follow_ups": args.follow_ups}
+            "difficulty": args.difficulty, "seed": args.seed, "follow_ups": args.follow_ups,
+            "sources": args.source}
     try:
         session_id, opening = engine.start_stream(_user(args), plan)
         return _converse(engine, _user(args), session_id, opening, args.json)

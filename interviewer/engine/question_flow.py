@@ -26,10 +26,11 @@ from interviewer.llm.prompts import render
 class QuestionFlow:
     # ------------------------------------------------------------- starting
     def _new_state(self, user_id: str, plan: Plan) -> SessionState:
-        names = self.store.topics()
+        store = self.store.with_sources(plan.sources)  # checks that each source exists
+        names = store.topics()
         if not names:
             raise InputError("the knowledge base is empty; run `interviewer ingest` first")
-        slugs = [self.store.resolve_topic(t) for t in plan.topics] or sorted(names)
+        slugs = [store.resolve_topic(t) for t in plan.topics] or sorted(names)
         seed = plan.seed if plan.seed is not None else random.SystemRandom().randrange(2**31)
         return SessionState(
             id=uuid.uuid4().hex, user_id=user_id, plan=plan.model_dump(), seed=seed,
@@ -75,7 +76,9 @@ class QuestionFlow:
         available = list(state.topics)
         while available:
             topic = selection.choose_topic(state, available, number)
-            pick = selection.choose_question(self.store, state, topic, level, number)
+            pick = selection.choose_question(self.store.with_sources(state.plan_model.sources,
+                                                                     check=False),
+                                             state, topic, level, number)
             if pick is not None:
                 return topic, pick
             available.remove(topic)

@@ -24,6 +24,7 @@ class Plan(BaseModel):
     mode: Literal["concepts", "coding", "mixed"] = "concepts"
     seed: int | None = None
     follow_ups: int | None = Field(default=None, ge=0, le=5)
+    sources: list[str] = Field(default_factory=list)  # knowledge sources; empty means all
 
 
 @dataclass

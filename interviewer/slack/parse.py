@@ -12,10 +12,10 @@ from interviewer.errors import InputError
 SUBCOMMANDS = ("report", "history", "help", "daily")
 OPTION_KEYS = {"n": "questions", "questions": "questions", "mode": "mode",
                "difficulty": "difficulty", "level": "difficulty", "seed": "seed",
-               "hour": "hour"}
+               "hour": "hour", "source": "sources", "sources": "sources"}
 INT_OPTIONS = {"questions", "difficulty", "seed", "hour"}
 USAGE = ("`/interview [topic ...] [n=QUESTIONS] [mode=concepts|coding|mixed] "
-         "[difficulty=1-3] [seed=N]` starts an interview in a thread.\n"
+         "[difficulty=1-3] [seed=N] [source=NAME]` starts an interview in a thread.\n"
          "`/interview report [SESSION]` shows a report, `/interview history` your sessions.\n"
          "`/interview daily on [topic ...] [hour=UTC]` posts a question a day in this channel; "
          "`/interview daily off` stops it.\n"
@@ -35,6 +35,8 @@ class SlashCommand:
     def plan(self) -> dict[str, object]:
         """The engine plan this command asks for (validated by the engine)."""
         plan = {k: v for k, v in self.options.items() if k != "hour"}
+        if "sources" in plan:  # source=a,b: the knowledge sources to ask from
+            plan["sources"] = [s for s in str(plan["sources"]).split(",") if s]
         if self.topics:
             plan["topics"] = list(self.topics)
         return plan
@@ -59,7 +61,7 @@ def _option(word: str) -> tuple[str, object]:
     key, _, value = word.partition("=")
     name = OPTION_KEYS.get(key.lower())
     if name is None:
-        raise InputError(f"unknown option {key!r}; use n=, mode=, difficulty= or seed=")
+        raise InputError(f"unknown option {key!r}; use n=, mode=, difficulty=, seed= or source=")
     if name not in INT_OPTIONS:
         return name, value.lower()
     try:
