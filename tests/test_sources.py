@@ -159,3 +159,30 @@ def test_cli_search_says_no_match(both, capsys, monkeypatch):
     code, out, _ = run_cli(capsys, "search", "deep copy of a list", "--source", "python-notes",
                            "--json")
     assert {h["source"] for h in json.loads(out)[0]} == {"python-notes"}
+
+
+def test_interview_on_a_chosen_source(both, settings, knowledge_questions):
+    """An interview limited to the user's bank asks only its questions and grades them."""
+    from test_engine_support import TopicGrader, first, make_engine
+
+    store = both[0]
+    grader = TopicGrader()
+    engine = make_engine(settings, store, knowledge_questions, grader=grader)
+    sid, events = engine.start("u", {"sources": ["python-notes"], "questions": 2, "seed": 3,
+                                     "follow_ups": 0})
+    asked = first(events, "question").question_id
+    assert asked.startswith("python-notes/Q")
+    events = engine.handle("u", sid, "4: copy is shallow, deepcopy recurses")
+    assert first(events, "grade").score == 4.0
+    assert first(events, "question").question_id.startswith("python-notes/")
+    assert grader.calls[0][1] == []  # a user's question has no curated key points
+    with pytest.raises(InputError, match="unknown source 'nope'; choose one of: python-notes, "
+                                         "pytorch"):
+        engine.start("u", {"sources": ["nope"]})
+
+
+def test_slack_interview_takes_a_source():
+    from interviewer.slack.parse import parse_slash
+
+    cmd = parse_slash("autograd n=3 source=python-notes")
+    assert cmd.plan() == {"questions": 3, "sources": ["python-notes"], "topics": ["autograd"]}
