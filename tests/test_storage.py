@@ -92,6 +92,22 @@ def test_constructor_does_no_io(tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
+def test_sqlite_files_are_private(tmp_path):
+    """The session database holds every answer: owner-only, WAL and shared-memory files too,
+    and an older world-readable file is narrowed when opened."""
+    path = tmp_path / "home" / "sessions.sqlite3"
+    store = SessionStore(f"sqlite:///{path}").open()
+    store.create("s1", "alice", title="t", plan={}, state={}, turns=[])
+    files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    assert {p.name for p in files} >= {path.name, path.name + "-wal"}
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in files), \
+        {p.name: oct(p.stat().st_mode) for p in files}
+    store.close()
+    path.chmod(0o644)
+    SessionStore(f"sqlite:///{path}").open().close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_migrations_are_idempotent(store):
     assert migrate(store.engine) == "0002"
     assert migrate(store.engine) == "0002"

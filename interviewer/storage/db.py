@@ -8,6 +8,7 @@ migrations in `migrations/versions/`, applied on open.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,6 +38,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def private_sqlite_file(path: Path) -> None:
+    """Create the database file readable by its owner only (0600) before SQLite opens it;
+    SQLite gives its -wal and -shm files the database file's mode. Files an older version
+    left world-readable are narrowed too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def make_engine(url: str) -> sa.Engine:
     """An engine for `url`; SQLite folders are created. Connects lazily."""
     url = normalize_url(url)
@@ -46,7 +58,7 @@ def make_engine(url: str) -> sa.Engine:
         raise ConfigError(f"DATABASE_URL={url!r} is not a database URL") from e
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(parsed.database))
         engine = sa.create_engine(url)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
