@@ -108,10 +108,12 @@ def keywords(text: str, n: int = 3) -> list[str]:
     return list(dict.fromkeys(code + plain))[:n]
 
 
-def nudge_sentence(point: str) -> str:
+def nudge_sentence(point: str, question: str = "") -> str:
     """A natural hint sentence toward `point` when no curated hint exists: it names the one
-    most telling term of the point, never the point itself."""
-    term = keywords(point, 1)
+    most telling term of the point that the question does not already say, never the point
+    itself."""
+    said = {w.lower() for w in re.findall(r"[\w.]+", question)}
+    term = [w for w in keywords(point, 6) if w.lower().strip("()") not in said][:1]
     if not term:
         return "Think about what happens underneath, step by step, and what could go wrong."
     shown = f"`{term[0]}`" if re.search(r"[._(]|[a-z][A-Z]", term[0]) else f"\"{term[0]}\""
@@ -133,7 +135,8 @@ class OfflineBrain:
 
     def hint(self, ctx: HintContext) -> Iterator[str]:
         yield render("interview_offline_hint", number=ctx.number, penalty=ctx.penalty,
-                     nudge=ctx.nudge or nudge_sentence(ctx.point), point=ctx.point,
+                     nudge=ctx.nudge or nudge_sentence(ctx.point, ctx.question.question),
+                     point=ctx.point,
                      verbatim=ctx.verbatim).user
 
     def take_usage(self) -> Usage:

@@ -230,9 +230,11 @@ class Renderer:
             "notice": lambda: f"{'!' if e.level == 'warning' else '·'} {e.text}\n",
             "question": lambda: f"\nInterviewer: {e.text}\n",
             "follow_up": lambda: f"\nInterviewer: {e.text}\n",
-            "grade": lambda: f"  [{e.score:.1f}/{e.max_score:.0f}] {e.feedback}\n",
+            "grade": lambda: _grade(e),
             "hint": lambda: f"  {e.text}\n",
-            "reference": lambda: "  Reference answer:\n" + _indent(e.text) + "\n",
+            "reference": lambda: (f"  Reference answer ({e.question_id}"
+                                  f"{': ' + e.question if e.question else ''}):\n"
+                                  + _indent(e.text) + "\n"),
             "exercise": lambda: (f"\nExercise {e.number}/{e.total}: {e.title}\n{_indent(e.text)}"
                                  f"\n\n{_indent(e.starter)}\n  (type /code, your code, then "
                                  f"{SUBMIT})\n"),
@@ -263,6 +265,16 @@ def _width() -> int:
     import shutil
 
     return min(100, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _grade(e) -> str:
+    """The score, the feedback, then each key point once under its verdict."""
+    lines = [f"  [{e.score:.1f}/{e.max_score:.0f}] {e.feedback}"]
+    for label, points in (("covered", e.covered), ("partly there", e.partial),
+                          ("missing", e.missing)):
+        lines += [f"    {label}: {p}" for p in points]
+    lines += [f"    wrong: {m}" for m in e.misconceptions]
+    return "\n".join(lines) + "\n"
 
 
 def _indent(text: str) -> str:

@@ -51,7 +51,10 @@ class FollowUpAsked(Event):
 
 @dataclass(frozen=True)
 class GradeReady(Event):
-    """The grade of an answer (main or follow-up), on 0..max_score after any hint penalty."""
+    """The grade of an answer (main or follow-up), on 0..max_score after any hint penalty.
+    Each key point is in exactly one of `covered`, `partial`, `missing`; `feedback` is prose
+    (an opener that fits the score, wrong statements quoted) and does not repeat the points;
+    `misconceptions` are sentences for the candidate, never a grader's label."""
 
     kind: ClassVar[str] = "grade"
     question_id: str
@@ -63,6 +66,7 @@ class GradeReady(Event):
     misconceptions: list[str]
     feedback: str
     penalty: float = 0.0
+    partial: list[str] = field(default_factory=list)
 
     @property
     def text_for_transcript(self) -> str:

@@ -10,6 +10,7 @@ points. A follow-up without any of these is conversation: its answer is recorded
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from interviewer.engine.brain import FollowUpContext
 from interviewer.engine.events import Event, Notice
@@ -101,12 +102,11 @@ class FollowUpFlow:
                                          outcome="conversation", focus=pending.focus))
             item.unpaid_hints = 0
             yield Notice(CONVERSATION_NOTE)
-            main = Grade.from_dict(item.graded()[0].grade) if item.graded() else None
         else:
             grade, _ = yield from self._grade(state, item, rubric, text, "follow_up",
                                               pending.text, focus=pending.focus)
             self._after_follow_up(item, question, rubric, grade, pending)
-            main = Grade.from_dict(item.graded()[0].grade)
+        main = _still_open(item)
         if main is None:
             yield from self._close(state, item)
             return
@@ -121,7 +121,7 @@ class FollowUpFlow:
             item.weak_points = [p for p in item.weak_points if p not in recovered]
             if pending.misconception and not grade.misconceptions and grade.score >= 2.5:
                 item.misconceptions = [m for m in item.misconceptions
-                                       if m != pending.misconception]
+                                       if pending.misconception not in m]
         elif grade.missing:
             self._note_gaps(item, rubric, grade.missing)
 
@@ -133,4 +133,22 @@ class FollowUpFlow:
         """A natural sentence pointing at the first probed point (for the offline voice)."""
         if not plan.points:
             return ""
-        return self._hint_sentence(question.id, list(question.key_points), plan.points[0])
+        return self._hint_sentence(question.id, list(question.key_points), plan.points[0],
+                                   question.question)
+
+
+def _still_open(item: Item) -> Grade | None:
+    """The main answer's grade with what follow-ups already probed taken out (those points
+    count as covered, a challenged statement is dropped), so the next follow-up of the same
+    question never asks the same thing again."""
+    main = next((a for a in item.attempts if a.kind == "main" and a.grade), None)
+    if main is None:
+        return None
+    grade = Grade.from_dict(main.grade)
+    probed = {p for a in item.attempts if a.kind == "follow_up" for p in a.points}
+    challenged = any(a.kind == "follow_up" and a.focus == "misconception"
+                     for a in item.attempts)
+    points = tuple(replace(p, verdict="covered") if p.point in probed else p
+                   for p in grade.points)
+    return replace(grade, points=points, misconceptions=() if challenged else
+                   grade.misconceptions)

@@ -25,15 +25,18 @@ class Hints:
             point = pending.points[index]
             record = self.followups.record(q.id, pending.curated or "")
             if record is not None and pending.rubric == record.id:
-                return point, self._hint_sentence(record.id, record.key_points, point)
-            return point, self._hint_sentence(q.id, q.key_points, point)
+                return point, self._hint_sentence(record.id, record.key_points, point,
+                                                  record.question)
+            return point, self._hint_sentence(q.id, q.key_points, point, q.question)
         points = list(q.key_points) or [s for s in q.reference.split(". ") if s][:2]
         if index >= len(points):
             return None
-        return points[index], self._hint_sentence(q.id, q.key_points, points[index])
+        return points[index], self._hint_sentence(q.id, q.key_points, points[index],
+                                                  q.question)
 
-    def _hint_sentence(self, qid: str, key_points: Sequence[str], point: str) -> str:
+    def _hint_sentence(self, qid: str, key_points: Sequence[str], point: str,
+                       question: str) -> str:
         hints = self.followups.hints_for(qid)
         if point in key_points and len(hints) == len(key_points):
             return hints[list(key_points).index(point)]
-        return nudge_sentence(point)
+        return nudge_sentence(point, question)

@@ -18,7 +18,7 @@ from interviewer.engine.state import MAX_SCORE, Attempt, Item, Plan, SessionStat
 from interviewer.engine.turns import now
 from interviewer.engine.voice import history
 from interviewer.errors import InputError
-from interviewer.grading.base import Grade
+from interviewer.grading.feedback import belief_text, relevant_hits
 from interviewer.knowledge.models import Question
 from interviewer.llm.prompts import render
 
@@ -109,7 +109,9 @@ class QuestionFlow:
             return
         grade, score = yield from self._grade(state, item, question, text, "main", item.prompt)
         item.weak_points = list(grade.missing)
-        item.misconceptions = [m.misconception for m in grade.misconceptions]
+        points = [p.point for p in grade.points]
+        item.misconceptions = [belief_text(h, points)
+                               for h in relevant_hits(grade.points, grade.misconceptions)]
         yield from self._follow_up_or_close(state, item, question, grade, text)
 
     def _grade(self, state: SessionState, item: Item, rubric: Question, text: str, kind: str,

@@ -13,6 +13,7 @@ from typing import Any
 
 import jinja2
 
+from interviewer.engine.scoring import COMBINE_RULE
 from interviewer.engine.selection import topic_scores
 from interviewer.engine.state import MAX_SCORE, SessionState, plain
 
@@ -74,15 +75,23 @@ def _overall(state: SessionState) -> dict[str, Any]:
 
 
 def _study(state: SessionState, bank) -> list[dict[str, Any]]:
-    """The questions with missed key points, weakest first, with their reference answers."""
-    weak = sorted((i for i in state.items if i.weak_points and i.kind == "question"),
+    """The questions with points still missed (after follow-ups that recovered some), weakest
+    first, with their reference answers; a curated follow-up's own missed points come under
+    that follow-up, with its own reference."""
+    weak = sorted((i for i in state.items if i.kind == "question"
+                   and (i.weak_points or i.misconceptions or i.follow_up_gaps)),
                   key=lambda i: (i.score if i.score is not None else 0, i.number))
     out = []
     for item in weak[:STUDY_LIMIT]:
         q = bank.get(item.ref_id)
-        out.append({"question_id": q.id, "question": q.question, "topic": item.topic,
-                    "score": item.score, "points": list(item.weak_points),
-                    "misconceptions": list(item.misconceptions), "reference": q.reference})
+        if item.weak_points or item.misconceptions:
+            out.append({"question_id": q.id, "question": q.question, "topic": item.topic,
+                        "score": item.score, "points": list(item.weak_points),
+                        "misconceptions": list(item.misconceptions),
+                        "reference": q.reference})
+        out += [{"question_id": gap["id"], "question": gap["question"], "topic": item.topic,
+                 "score": item.score, "points": list(gap["points"]), "misconceptions": [],
+                 "reference": gap["reference"]} for gap in item.follow_up_gaps]
     return out
 
 
@@ -112,6 +121,7 @@ def build_report(state: SessionState, bank) -> Report:
         "strengths": [r for r in reversed(table) if r["score"] is not None
                       and r["score"] >= STRONG],
         "study": _study(state, bank), "next_session": _next_session(state, table),
+        "scoring": COMBINE_RULE,
         "usage": {"brain": state.brain, "llm_failed": state.llm_failed,
                   **asdict(state.usage)},
         "transcript": [plain(i) for i in state.items],

@@ -11,7 +11,8 @@ from __future__ import annotations
 from interviewer.engine.events import GradeReady
 from interviewer.engine.state import MAX_SCORE, Item
 from interviewer.grading.base import Grade
-from interviewer.grading.feedback import explain, misconception_text, relevant_hits
+from interviewer.grading.feedback import (by_verdict, explain, misconception_text,
+                                          relevant_hits)
 
 COMBINE_RULE = ("Each question's score is (2 x your main answer + each graded follow-up) / "
                 "(2 + the number of graded follow-ups); a deeper follow-up counts only when it "
@@ -38,7 +39,9 @@ def grade_event(item: Item, grade: Grade, score: float, penalty: float,
     once, praise by score) and wrong statements in words, never a grader's label."""
     points = [p.point for p in grade.points]
     hits = relevant_hits(grade.points, grade.misconceptions)
+    verdicts = by_verdict(grade)
     return GradeReady(question_id=item.ref_id, score=score, max_score=MAX_SCORE,
-                      follow_up=follow_up, covered=grade.covered, missing=grade.missing,
+                      follow_up=follow_up, covered=verdicts["covered"],
+                      missing=verdicts["missing"], partial=verdicts["partial"],
                       misconceptions=[misconception_text(h, points) for h in hits],
                       feedback=explain(grade, score), penalty=penalty)

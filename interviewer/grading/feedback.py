@@ -57,6 +57,13 @@ def misconception_text(hit: MisconceptionHit, points: Sequence[str]) -> str:
             else f"Your answer suggests the common mistake \"{belief}\".")
 
 
+def belief_text(hit: MisconceptionHit, points: Sequence[str]) -> str:
+    """A wrong belief as the report lists it: the rubric's misconception, or the reverse of
+    a key point (never the grader's label)."""
+    point = reversed_point(hit, points)
+    return f"the reverse of \"{point.rstrip('.')}\"" if point else hit.misconception
+
+
 def relevant_hits(points: Sequence[PointVerdict],
                   hits: Sequence[MisconceptionHit]) -> list[MisconceptionHit]:
     """Hits worth telling: a reversal of a point the grader judged covered contradicts the
@@ -99,11 +106,20 @@ def write_feedback(points: Sequence[PointVerdict], hits: Sequence[MisconceptionH
 
 
 def explain(grade: Grade, score: float) -> str:
-    """The feedback shown with a grade: an opener that fits `score` (after any hint
-    penalty), then the verdicts, each key point once."""
-    notes = [INJECTION_NOTE] if grade.details.get("injection") else []
-    body = write_feedback(grade.points, grade.misconceptions, notes)
-    if not grade.points and not grade.misconceptions:
-        body = "" if not notes else " ".join(notes)
-    first = opener(score, anything_right=bool(grade.covered))
-    return " ".join(part for part in (first, body) if part)
+    """The words shown with a grade, beside its verdict lists (covered / partly / missing,
+    each point once): an opener that fits `score` (after any hint penalty), then any wrong
+    statement in the candidate's own words, then notes. Points are not repeated here."""
+    points = unique_verdicts(grade.points)
+    texts = [p.point for p in points]
+    parts = [opener(score, anything_right=any(p.verdict == "covered" for p in points))]
+    parts += [misconception_text(h, texts) for h in relevant_hits(points, grade.misconceptions)[:2]]
+    if grade.details.get("injection"):
+        parts.append(INJECTION_NOTE)
+    return " ".join(parts)
+
+
+def by_verdict(grade: Grade) -> dict[str, list[str]]:
+    """covered / partial / missing: each key point once, under the verdict it got."""
+    points = unique_verdicts(grade.points)
+    return {v: [p.point for p in points if p.verdict == v] for v in ("covered", "partial",
+                                                                     "missing")}

@@ -93,6 +93,8 @@ def render_grade(e: GradeReady, user: str) -> Message:
     fields = []
     if e.covered:
         fields.append("*Covered*\n" + bullets(e.covered, ":white_check_mark:"))
+    if e.partial:
+        fields.append("*Partly there*\n" + bullets(e.partial, ":small_orange_diamond:"))
     if e.missing:
         fields.append("*Missing*\n" + bullets(e.missing, ":heavy_minus_sign:"))
     blocks += [section(f) for f in fields]
@@ -115,7 +117,9 @@ def render_hint(e: HintGiven, user: str) -> Message:
 
 
 def render_reference(e: ReferenceShown, user: str = "") -> Message:
-    blocks = [section(f"*Reference answer* ({escape(e.question_id)})\n{escape(e.text)}")]
+    title = f"{escape(e.question_id)}: {escape(e.question)}" if e.question else \
+        escape(e.question_id)
+    blocks = [section(f"*Reference answer* ({title})\n{escape(e.text)}")]
     if e.key_points:
         blocks.append(section("*Key points*\n" + bullets(e.key_points)))
     return message(f"Reference answer: {e.text}", blocks)
