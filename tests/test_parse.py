@@ -403,3 +403,49 @@ def test_bold_labels_inside_answers_do_not_outvote_question_headings():
     qs = parse_markdown(text)
     assert [q.question for q in qs] == ["What is weight decay?", "Why warm up the learning rate?"]
     assert "**Example**" in qs[0].answer and "# AdamW decouples it" in qs[0].answer
+
+
+def test_bold_labels_and_html_headings():
+    labelled = md("""
+        ## Fundamentals
+        ### Q: What is the bias-variance trade-off?
+
+        **A**: Simple models underfit, complex ones overfit.
+
+        ### Q: What is regularisation?
+        **Answer:** A penalty on model complexity.
+        """)
+    qs = parse_markdown(labelled)
+    assert [(q.question, q.answer) for q in qs] == [
+        ("What is the bias-variance trade-off?", "Simple models underfit, complex ones overfit."),
+        ("What is regularisation?", "A penalty on model complexity.")]
+    html_headed = md("""
+        **<h2>ML QUESTIONS</h2>**
+
+        <h3>1. What do you understand by machine learning ?</h3>
+
+        Potential answer: learning rules from data.
+
+        <h3>2. What is supervised learning ?
+
+        Learning from labelled data.
+        """)
+    qs = parse_markdown(html_headed)
+    assert [(q.number, q.question, q.topic) for q in qs] == [
+        ("1", "What do you understand by machine learning ?", "ML QUESTIONS"),
+        ("2", "What is supervised learning ?", "ML QUESTIONS")]
+    assert qs[1].answer == "Learning from labelled data."
+
+
+def test_numbered_items_with_escaped_bold():
+    text = md("""
+        1. **What is PCA?**
+           A projection onto the directions of largest variance.
+
+        2. \\*\\*Explain bias vs variance.\\*\\*
+           Too simple a model underfits; too flexible a one overfits.
+        """)
+    qs = parse_markdown(text)
+    assert [(q.number, q.question) for q in qs] == [("1", "What is PCA?"),
+                                                    ("2", "Explain bias vs variance.")]
+    assert qs[0].answer == "A projection onto the directions of largest variance."

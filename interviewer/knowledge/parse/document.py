@@ -16,6 +16,9 @@ from interviewer.knowledge.parse.tables import Table, TablePair, html_tables, ma
     table_pairs
 from interviewer.knowledge.parse.text import FENCE
 
+# A one-line HTML heading; the closing tag is often forgotten.
+HTML_HEADING = re.compile(r"^\s*(?:\*\*)?<h([1-6])\b[^>]*>(.*?)(?:</h\1>)?(?:\*\*)?\s*$",
+                          re.IGNORECASE)
 FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
@@ -70,13 +73,19 @@ def _code_lines(text: str, tokens) -> set[int]:
     return code
 
 
-def _headings(tokens, code: set[int]) -> dict[int, tuple[int, str]]:
+def _headings(tokens, lines: list[str], code: set[int]) -> dict[int, tuple[int, str]]:
+    """Markdown ATX headings from the token tree, plus one-line HTML headings (<h3>...</h3>,
+    which markdown-it leaves as raw HTML)."""
     out: dict[int, tuple[int, str]] = {}
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map and tok.markup.startswith("#"):
             line = tok.map[0] + 1
             if line not in code:
                 out[line] = (int(tok.tag[1]), tokens[i + 1].content.strip())
+    for no, text in enumerate(lines, start=1):
+        m = None if no in code else HTML_HEADING.match(text)
+        if m:
+            out[no] = (int(m.group(1)), re.sub(r"<[^>]+>", "", m.group(2)).strip())
     return out
 
 
@@ -96,4 +105,4 @@ def read_document(text: str) -> Document:
             consumed.update(range(table.first_line, table.last_line + 1))
     lines = [Line(no, "" if no in consumed else raw.rstrip(), no in code)
              for no, raw in enumerate(raw_lines, start=1)]
-    return Document(lines, _headings(tokens, code), sorted(pairs, key=lambda p: p.line), title)
+    return Document(lines, _headings(tokens, raw_lines, code), sorted(pairs, key=lambda p: p.line), title)

@@ -8,12 +8,14 @@ import textwrap
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 Q_MARK = re.compile(
-    r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*(?:Q(?:uestion)?\s*(\d*)\s*[:.)]|Q(\d+)\b)\s*(.*)$",
+    r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*(?:Q(?:uestion)?\s*(\d*)(?:\*\*|__)?\s*[:.)]|Q(\d+)\b)"
+    r"(?:\s*(?:\*\*|__)(?=\s))?\s*(.*)$",
     re.IGNORECASE,
 )
-A_MARK = re.compile(r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*A(?:nswer)?\s*[:.)]\s*(?:\*\*|__)?\s*(.*)$",
+A_MARK = re.compile(r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*A(?:nswer)?(?:\*\*|__)?\s*[:.)]\s*(?:\*\*|__)?\s*(.*)$",
                     re.IGNORECASE)
-NUMBERED_BOLD = re.compile(r"^\s{0,3}(\d+)[.)]\s+\*\*(.+?)\*\*:?\s*$")
+# "12. **question**", also with the asterisks escaped ("12. \\*\\*question\\*\\*") as some editors save it.
+NUMBERED_BOLD = re.compile(r"^\s{0,3}(\d+)[.)]\s+\\?\*\\?\*(.+?)\\?\*\\?\*:?\s*$")
 BOLD_LINE = re.compile(r"^\*\*(.+)\*\*\s*$")
 NUMBERED = re.compile(r"^(\d+)[.)]\s+(\S.*)$")
 NUMBER_PREFIX = re.compile(r"^(?:Q(?:uestion)?\s*)?(\d+)\s*[.):]\s+", re.IGNORECASE)
