@@ -6,6 +6,7 @@ test_ui_app.py."""
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -234,3 +235,15 @@ def test_candidate_text_and_run_messages_are_not_markup():
                         text="", details={"message": fake})
     md = render.code_result_markdown(result)
     assert "```\n" + fake + "\n```" in md
+
+
+def test_report_downloads_folder_is_private_and_removed_at_exit():
+    import subprocess
+    import sys
+
+    code = ("import os, stat\nfrom interviewer.ui.reports import private_reports_dir\n"
+            "p = private_reports_dir()\nprint(p, oct(stat.S_IMODE(os.stat(p).st_mode)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    assert out[1] == "0o700"
+    assert not os.path.exists(out[0])  # removed when the process ended
