@@ -449,3 +449,25 @@ def test_numbered_items_with_escaped_bold():
     assert [(q.number, q.question) for q in qs] == [("1", "What is PCA?"),
                                                     ("2", "Explain bias vs variance.")]
     assert qs[0].answer == "A projection onto the directions of largest variance."
+
+
+def test_load_reports_skipped_questions_and_renumbers_repeated_numbers(tmp_path):
+    from interviewer.knowledge import load_questions
+
+    f = tmp_path / "My Bank (v2).md"
+    f.write_text(md("""
+        ## Basics
+        1. **What is a tensor?**
+           An n-dimensional array.
+        2. **What is a leaf?**
+           Answer here
+        ## Advanced
+        1. **What is a graph break?**
+           Where torch.compile falls back to eager.
+        """))
+    skipped: list[str] = []
+    qs = load_questions([f], skip_unanswered=True, skipped=skipped)
+    assert [q.id for q in qs] == ["My-Bank-v2-1", "My-Bank-v2-2"]  # "1." twice: by position
+    assert skipped == [f"{f}:4: question 'What is a leaf?' has only 'Answer here'"]
+    with pytest.raises(InputError, match=r"\(v2\)\.md:4: question 'What is a leaf\?' has no answer"):
+        load_questions([f])

@@ -157,6 +157,12 @@ def test_chroma_server_mode(tmp_path, chroma_url, embedder):
     assert len(store.ingest(load_questions([f])).added) == 2
     assert store.ingest(load_questions([f])).embedded_texts == 0
     assert store.search(["send data to cuda device"], k=1)[0][0].id == "Q2"
+    mine = tmp_path / "mine.md"
+    mine.write_text("**Q2: How do I move a tensor to the GPU?**\n**A:** Call .to('cuda').\n")
+    assert store.ingest(load_questions([mine]), source="mine").added == ["mine/Q2"]
+    assert [(s.name, s.questions) for s in store.list_sources()] == [("pytorch", 2), ("mine", 1)]
+    hits = store.with_sources(["mine", "pytorch"]).search(["send data to cuda device"], k=3)[0]
+    assert {h.id for h in hits} == {"Q2", "mine/Q2", "Q1"} and hits[0].is_match
     assert not (tmp_path / "h" / "chroma").exists()  # nothing was written locally
 
 

@@ -68,7 +68,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     builtin_dir = settings.knowledge_dir / "questions"
     paths = args.paths or [builtin_dir]
     source = source_for(paths, builtin_dir, args.source)
-    questions = load_questions(paths, skip_unanswered=args.skip_unanswered)
+    skipped: list[str] = []
+    questions = load_questions(paths, skip_unanswered=args.skip_unanswered, skipped=skipped)
+    for line in skipped:
+        print(f"skipped {line}", file=sys.stderr)
     store = KnowledgeStore(settings)
     update, close = _progress_bar("embedding")
     try:
@@ -79,7 +82,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         from interviewer.cli import print_json
 
-        print_json({"source": source, **summary.to_dict()})
+        print_json({"source": source, **summary.to_dict(), "skipped": skipped})
     else:
         c = summary.counts()
         print(f"source {source}: {len(questions)} questions: {c['added']} added, "

@@ -7,6 +7,7 @@ stops an ingest before anything is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from interviewer.errors import InputError
 from interviewer.knowledge.models import Question, TopicFile
-from interviewer.knowledge.parse import parse_markdown
+from interviewer.knowledge.parse import ParsedQA, parse_pairs
 
 YAML_SUFFIXES = {".yaml", ".yml"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}  # read by parse/
@@ -69,16 +70,33 @@ def load_yaml_file(path: Path) -> list[LoadedQuestion]:
             for i, q in enumerate(topic_file.questions)]
 
 
-def load_markdown_file(path: Path, *, skip_unanswered: bool = False) -> list[LoadedQuestion]:
+def _local_ids(path: Path, pairs: Sequence[ParsedQA]) -> list[str]:
+    """Q<n> when the file numbers its questions (each number once), else <file>-<i>."""
+    numbers = [qa.number for qa in pairs if qa.number]
+    unique = len(numbers) == len(set(numbers))
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.")[:48] or "q"
+    return [f"Q{qa.number}" if qa.number and unique else f"{stem}-{i}"
+            for i, qa in enumerate(pairs, start=1)]
+
+
+def load_markdown_file(path: Path, *, skip_unanswered: bool = False,
+                       skipped: list[str] | None = None) -> list[LoadedQuestion]:
+    """The questions of a Q&A file; with `skip_unanswered`, unanswered ones are left out and
+    described in `skipped` ("path:line: question '...' has no answer")."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text ({e.reason}); save the file as UTF-8",
                          where=str(path)) from e
-    pairs = parse_markdown(text, str(path), skip_unanswered=skip_unanswered)
+    pairs, left_out = parse_pairs(text, str(path))
+    if left_out and not skip_unanswered:
+        first = left_out[0]
+        raise InputError(f"question {first.question[:60]!r} has no answer "
+                         "(add one, or remove the question)", where=f"{path}:{first.line}")
+    if skipped is not None:
+        skipped += [f"{path}:{s.line}: question {s.question[:60]!r} {s.reason}" for s in left_out]
     out = []
-    for i, qa in enumerate(pairs, start=1):
-        qid = f"Q{qa.number}" if qa.number else f"{path.stem[:48]}-{i}"
+    for qid, qa in zip(_local_ids(path, pairs), pairs):
         try:
             q = Question(id=qid, topic=qa.topic, question=qa.question, reference=qa.answer)
         except ValidationError as e:
@@ -102,9 +120,10 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_questions(paths: Iterable[Path | str], *,
-                   skip_unanswered: bool = False) -> list[Question]:
-    """Load every question under `paths`. Duplicate ids across all files are an error."""
+def load_questions(paths: Iterable[Path | str], *, skip_unanswered: bool = False,
+                   skipped: list[str] | None = None) -> list[Question]:
+    """Load every question under `paths`. Duplicate ids across all files are an error. With
+    `skip_unanswered`, questions without an answer are left out and listed in `skipped`."""
     paths = [Path(p) for p in paths]
     seen: dict[str, str] = {}
     out: list[Question] = []
@@ -114,7 +133,7 @@ def load_questions(paths: Iterable[Path | str], *,
         if suffix in YAML_SUFFIXES:
             loaded = load_yaml_file(f)
         elif suffix in MARKDOWN_SUFFIXES:
-            loaded = load_markdown_file(f, skip_unanswered=skip_unanswered)
+            loaded = load_markdown_file(f, skip_unanswered=skip_unanswered, skipped=skipped)
         else:
             raise InputError("unsupported file type; use .yaml/.yml, .md, .txt or .html",
                              where=str(f))

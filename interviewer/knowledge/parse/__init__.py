@@ -10,6 +10,7 @@ headings set the topic of the questions under them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from interviewer.errors import InputError
@@ -17,7 +18,16 @@ from interviewer.knowledge.parse.document import Document, read_document
 from interviewer.knowledge.parse.shapes import SHAPES, ParsedQA, detect_shape, topic_of
 from interviewer.knowledge.parse.text import clean_answer, clean_question, is_placeholder
 
-__all__ = ["ParsedQA", "parse_markdown", "read_document"]
+__all__ = ["ParsedQA", "Skipped", "parse_markdown", "parse_pairs", "read_document"]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A question left out of a file's pairs, with its line and why."""
+
+    line: int
+    question: str
+    reason: str
 
 
 def _topics_by_line(doc: Document, default: str) -> list[str]:
@@ -50,23 +60,32 @@ def _pairs(doc: Document, default_topic: str, source: str) -> list[ParsedQA]:
     return sorted(out, key=lambda qa: qa.line)
 
 
-def parse_markdown(text: str, source: str = "<text>", *,
-                   skip_unanswered: bool = False) -> list[ParsedQA]:
-    """Parse a Q&A file (Markdown, or HTML with Q&A tables). Errors name `source` and the line.
-
-    An answer that is empty, or only a placeholder such as "Answer here", is an error unless
-    `skip_unanswered` is set, in which case the pair is left out.
-    """
+def parse_pairs(text: str, source: str = "<text>") -> tuple[list[ParsedQA], list[Skipped]]:
+    """The pairs of a Q&A file (Markdown, or HTML with Q&A tables), and the questions left
+    out because their answer is empty or a placeholder ("Answer here"). Errors (no pairs, an
+    empty question, an unclosed block) name `source` and the line."""
     doc = read_document(text)
     default_topic = doc.title or (Path(source).stem if source != "<text>" else "General")
     out: list[ParsedQA] = []
+    skipped: list[Skipped] = []
     for qa in _pairs(doc, default_topic, source):
         if not qa.question:
             raise InputError("question text is empty", where=f"{source}:{qa.line}")
         if not qa.answer or is_placeholder(qa.answer):
-            if skip_unanswered:
-                continue
-            raise InputError(f"question {qa.question[:60]!r} has no answer "
-                             "(add one, or remove the question)", where=f"{source}:{qa.line}")
-        out.append(qa)
-    return out
+            reason = "has no answer" if not qa.answer else f"has only {qa.answer.strip()!r}"
+            skipped.append(Skipped(qa.line, qa.question, reason))
+        else:
+            out.append(qa)
+    return out, skipped
+
+
+def parse_markdown(text: str, source: str = "<text>", *,
+                   skip_unanswered: bool = False) -> list[ParsedQA]:
+    """Parse a Q&A file. A question whose answer is empty, or only a placeholder, is an error
+    naming its line unless `skip_unanswered` is set, in which case it is left out."""
+    pairs, skipped = parse_pairs(text, source)
+    if skipped and not skip_unanswered:
+        first = skipped[0]
+        raise InputError(f"question {first.question[:60]!r} has no answer "
+                         "(add one, or remove the question)", where=f"{source}:{first.line}")
+    return pairs
