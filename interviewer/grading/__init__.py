@@ -19,11 +19,13 @@ def make_grader(settings, embedder=None, *, llm: bool = True) -> Grader:
                                                  threads=settings.torch_threads))
     if not llm or settings.llm == "offline":
         return offline
+    from interviewer.grading.examples import FILE_NAME, ExampleBank
     from interviewer.grading.llm_grader import LLMGrader
     from interviewer.llm import make_chat_model
 
     return LLMGrader(make_chat_model(settings), fallback=offline,
-                     token_budget=settings.prompt_token_budget)
+                     token_budget=settings.prompt_token_budget,
+                     examples=ExampleBank(settings.knowledge_dir / FILE_NAME))
 
 
 __all__ = ["MAX_ANSWER_CHARS", "Grade", "Grader", "MisconceptionHit", "PointVerdict", "Span",

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.grading import text as T
 from interviewer.grading.base import Grade, MisconceptionHit, PointVerdict, Span
+from interviewer.grading.examples import Example, ExampleBank
 from interviewer.grading.feedback import write_feedback
 from interviewer.grading.offline import INJECTION_NOTE, OfflineGrader, check_answer
 from interviewer.grading.rubric import derive_points
@@ -83,6 +84,11 @@ def _neutralise(answer: str) -> str:
     return re.sub(rf"<\s*/?\s*{TAG}\s*>", "[tag removed]", answer, flags=re.I)
 
 
+def _shown(example: Example) -> dict[str, Any]:
+    text = re.sub(r"<\s*/?\s*graded_example[^>]*>", "[tag removed]", example.answer, flags=re.I)
+    return {"answer": _neutralise(text), "score": f"{example.score:g}"}
+
+
 def _find(answer: str, quote: str) -> Span | None:
     quote = quote.strip().strip('"').strip()
     if len(quote) < 3:
@@ -96,10 +102,13 @@ class LLMGrader:
 
     name = "llm"
 
-    def __init__(self, chat_model: Any, fallback: OfflineGrader, token_budget: int = 6000) -> None:
+    def __init__(self, chat_model: Any, fallback: OfflineGrader, token_budget: int = 6000,
+                 examples: ExampleBank | None = None, shots: int = 3) -> None:
         self.chat_model = chat_model
         self.fallback = fallback
         self.token_budget = token_budget
+        self.examples = examples
+        self.shots = shots
         self.usage: dict[str, int] = {"input_tokens": 0, "output_tokens": 0, "calls": 0}
 
     def grade(self, question: Question, answer: str,
@@ -125,15 +134,22 @@ class LLMGrader:
                      details={**g.details, "fallback_reason": reason[:300]})
 
     def _messages(self, question: Question, answer: str, points: list[str]) -> list:
-        prompt = render("grade_answer", question=question.question,
-                        reference=question.reference, points=points,
-                        misconceptions=list(question.misconceptions),
-                        answer=_neutralise(answer), tag=TAG)
-        size = count_tokens(prompt.system) + count_tokens(prompt.user)
-        if size > self.token_budget:
-            raise LLMFailure(f"prompt of {size} tokens is over the budget of "
-                             f"{self.token_budget} (INTERVIEWER_PROMPT_TOKEN_BUDGET)")
-        return prompt.messages()
+        """The prompt, with as many graded examples of this question as fit the token budget
+        (the rubric and the answer always go in whole)."""
+        shots = self.examples.for_question(question.id, self.shots) if self.examples else []
+        while True:
+            prompt = render("grade_answer", question=question.question,
+                            reference=question.reference, points=points,
+                            misconceptions=list(question.misconceptions),
+                            examples=[_shown(e) for e in shots],
+                            answer=_neutralise(answer), tag=TAG)
+            size = count_tokens(prompt.system) + count_tokens(prompt.user)
+            if size <= self.token_budget:
+                return prompt.messages()
+            if not shots:
+                raise LLMFailure(f"prompt of {size} tokens is over the budget of "
+                                 f"{self.token_budget} (INTERVIEWER_PROMPT_TOKEN_BUDGET)")
+            shots = shots[:-1]
 
     def _ask(self, question: Question, answer: str, points: list[str],
              tally: dict[str, int]) -> GradeOut:
