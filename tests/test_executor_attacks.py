@@ -258,3 +258,16 @@ def test_worker_module_is_not_the_candidates_main(ex):
     patch = ("import __main__\n__main__.Recorder = None\n"
              "def pairwise_sq_dists(x, y):\n    return ((x[:, None] - y[None]) ** 2).sum(-1)\n")
     assert ex.run(patch, exercise="tensor-pairwise-distances").status == "passed"
+
+
+def test_every_mount_is_made_before_the_tree_turns_read_only(monkeypatch):
+    """GPU device nodes are bound into /dev: that must happen before /dev is read-only."""
+    real_exists = os.path.exists
+    monkeypatch.setattr(sandbox.os.path, "exists",
+                        lambda p: str(p).startswith("/dev/nvidia") or real_exists(p))
+    argv = sandbox.bwrap_argv(sandbox.SandboxConfig(device="cuda"), 3)
+    first_ro = argv.index("--remount-ro")
+    makes = [i for i, a in enumerate(argv) if a in ("--dev-bind", "--ro-bind", "--tmpfs",
+                                                     "--dir", "--symlink", "--proc", "--dev")]
+    assert "--dev-bind" in argv and max(makes) < first_ro
+    assert argv[first_ro:first_ro + 4] == ["--remount-ro", "/dev", "--remount-ro", "/"]

@@ -146,7 +146,6 @@ def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
     argv += _runtime_binds()
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(config.shm_mb << 20), "--tmpfs", "/dev/shm",
-             "--remount-ro", "/dev",
              "--perms", "1777", "--size", str(config.tmp_mb << 20), "--tmpfs", "/tmp",
              "--ro-bind", str(INSIDE_SCRIPT), SANDBOX_SCRIPT]
     rebind = _tmp_rebinds()
@@ -156,7 +155,7 @@ def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
         for node in [*GPU_DEVICE_NODES, *map(str, sorted(Path("/dev").glob("nvidia[0-9]*")))]:
             if os.path.exists(node):
                 argv += ["--dev-bind", node, node]
-    argv += ["--remount-ro", "/"]
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]  # after every mount point is made
     inner = {"control_fd": control_fd, "device": config.device, "rebind": rebind,
              "memory_fraction": config.memory_fraction,
              "host_uid": SANDBOX_HOST_UID if as_root else None, "uid": SANDBOX_UID,
