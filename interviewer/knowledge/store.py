@@ -36,7 +36,9 @@ FACETS: dict[str, Callable[[Question], str]] = {
 }
 LEXICAL_WEIGHT = 0.02  # weight of BM25 next to cosine similarity
 CANDIDATES = 30  # dense candidates re-ranked per query
-SCHEMA = 2  # collection metadata "interviewer_schema": 2 = ids and metadata carry the source
+# Collection metadata "interviewer_schema": 2 = ids and metadata carry the source; 3 = every
+# document carries its source's owner ("" = public). Older stores are migrated on open.
+SCHEMA = 3
 
 
 def make_embedding_function(embedder: Embedder):
@@ -95,6 +97,7 @@ class SourceInfo:
     topics: int
     builtin: bool
     origin: str  # the path it was ingested from ("" when unknown)
+    owner: str = ""  # "" = public; else only this user sees it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,14 +170,16 @@ def make_client(settings: Settings):
 class KnowledgeStore:
     """Questions in a Chroma collection. Nothing connects until first use.
 
-    `sources` limits what search, topics and selection see (None: every source); a scoped
-    copy that shares the connection comes from `with_sources`.
+    `sources` limits what search, topics and selection see (None: every source, or with
+    `public_only` every public one); a scoped copy that shares the connection comes from
+    `with_sources`. A source is public unless it was ingested with an `owner`.
     """
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, client=None,
-                 sources: Sequence[str] | None = None) -> None:
+                 sources: Sequence[str] | None = None, *, public_only: bool = False) -> None:
         self.settings = settings
         self.sources = tuple(sources) if sources else None
+        self.public_only = public_only and not self.sources
         self.embedder = embedder or Embedder(settings.embed_model, threads=settings.torch_threads)
         self._client = client
         self._collection = None
@@ -184,7 +189,7 @@ class KnowledgeStore:
         self._snapshot: dict[str, Any] | None = None
         self._lexical: tuple[BM25, dict[str, int]] | None = None
         self._lock = threading.Lock()  # Chroma's first open is not thread-safe
-        self._views: dict[tuple[str, ...], KnowledgeStore] = {}  # see with_sources
+        self._views: dict[tuple[tuple[str, ...], bool], KnowledgeStore] = {}  # with_sources
 
     @property
     def collection(self):
@@ -198,44 +203,55 @@ class KnowledgeStore:
                     configuration={"hnsw": {"space": "cosine"}},
                     metadata={"interviewer_schema": SCHEMA},
                 )
-                if (col.metadata or {}).get("interviewer_schema", 1) < SCHEMA:
-                    migrate_to_sources(col)
+                migrate(col)
                 self._collection = col
             return self._collection
 
-    def with_sources(self, sources: Sequence[str] | None, *, check: bool = True) -> "KnowledgeStore":
-        """A view of this store limited to `sources` (None or empty: this store itself). Views
-        share the client and are kept until the next ingest; `check` verifies each source
-        exists (an InputError naming the choices otherwise)."""
-        key = tuple(sorted(set(sources or ())))
-        if not key or key == self.sources:
+    def with_sources(self, sources: Sequence[str] | None, *, viewer: str | None = None,
+                     check: bool = True) -> "KnowledgeStore":
+        """A view of this store limited to `sources`, as seen by `viewer` (a user id):
+        - sources given: those sources; with `check`, each must exist and be public or the
+          viewer's own (else an InputError naming the choices);
+        - no sources and a viewer: every public source (others' private sources never);
+        - no sources and no viewer: this store itself (every source).
+        Views share the client and are kept until the next ingest."""
+        names = tuple(sorted(set(sources or ())))
+        if not names and viewer is None:
             return self
-        if check:
-            known = {s.name for s in self.list_sources()}
-            for name in key:
-                if name not in known:
+        if names and check:
+            visible = {s.name for s in self.list_sources(viewer)}
+            for name in names:
+                if name not in visible:
                     raise InputError(f"unknown source {name!r}; choose one of: "
-                                     f"{', '.join(sorted(known)) or '(none: run interviewer ingest)'}")
+                                     f"{', '.join(sorted(visible)) or '(none: run interviewer ingest)'}")
+        key = (names, not names)
         view = self._views.get(key)
         if view is None:
-            view = KnowledgeStore(self.settings, self.embedder, self._client, key)
+            view = KnowledgeStore(self.settings, self.embedder, self._client, names,
+                                  public_only=not names)
             view._collection = self.collection
             self._views[key] = view
         return view
 
-    def _existing(self, source: str) -> dict[str, tuple[str, str]]:
-        """chroma id -> (question id, content hash) for everything stored in `source`."""
+    def _existing(self, source: str, owner: str | None = None) -> dict[str, tuple[str, str]]:
+        """chroma id -> (question id, content hash) for everything stored in `source`; with
+        `owner`, the source must be that owner's (or new)."""
         got = self.collection.get(where={"source": source}, include=["metadatas"])
+        if owner is not None and got["metadatas"] and got["metadatas"][0].get("owner", "") != owner:
+            raise InputError(f"the source name {source!r} is taken; choose another name")
         return {cid: (m["qid"], m["content_hash"]) for cid, m in zip(got["ids"], got["metadatas"])}
 
     def ingest(self, questions: Sequence[Question],
                progress: Callable[[int, int], None] | None = None, *,
-               source: str = BUILTIN, origin: str = "") -> IngestSummary:
+               source: str = BUILTIN, origin: str = "", owner: str = "") -> IngestSummary:
         """Make `source` hold exactly `questions` (ids are local to the source); embed only
-        what is new or changed. Other sources are neither read nor written."""
+        what is new or changed. Other sources are neither read nor written. With `owner`
+        the source is private to that user id (a name another owner holds is refused)."""
         check_source_name(source)
+        if owner and source == BUILTIN:
+            raise InputError(f"{BUILTIN!r} is the built-in bank; a private source needs its own name")
         start = time.perf_counter()
-        existing = self._existing(source)
+        existing = self._existing(source, owner)
         old_hash_by_qid = {qid: h for qid, h in existing.values()}
         new_hashes = {q.content_hash(): q for q in questions}
         summary = IngestSummary()
@@ -252,7 +268,7 @@ class KnowledgeStore:
         new_qids = {qualify(source, q.id) for q in questions}
         summary.removed = sorted(qid for qid in old_hash_by_qid if qid not in new_qids)
         stale = [cid for cid, (_, h) in existing.items() if h not in new_hashes]
-        self._add(to_add, summary, progress, source, origin)
+        self._add(to_add, summary, progress, source, origin, owner)
         if stale:
             self.collection.delete(ids=stale)
         self._snapshot = self._lexical = None
@@ -262,7 +278,7 @@ class KnowledgeStore:
 
     def _add(self, questions: list[Question], summary: IngestSummary,
              progress: Callable[[int, int], None] | None, source: str, origin: str,
-             batch: int = 256) -> None:
+             owner: str, batch: int = 256) -> None:
         for i in range(0, len(questions), batch):
             chunk = questions[i:i + batch]
             ids, docs, metas = [], [], []
@@ -272,7 +288,7 @@ class KnowledgeStore:
                     ids.append(f"{source}/{h}:{facet}")
                     docs.append(text(q))
                     metas.append({"qid": qualify(source, q.id), "local_id": q.id,
-                                  "source": source, "origin": origin,
+                                  "source": source, "origin": origin, "owner": owner,
                                   "content_hash": h, "facet": facet,
                                   "topic": q.topic, "topic_slug": q.topic_slug,
                                   "difficulty": q.difficulty, "question": q.question,
@@ -297,19 +313,23 @@ class KnowledgeStore:
         return snap
 
     def _source_filter(self) -> dict[str, Any] | None:
+        if self.public_only:
+            return {"owner": ""}
         if not self.sources:
             return None
         return {"source": self.sources[0]} if len(self.sources) == 1 else \
             {"source": {"$in": list(self.sources)}}
 
-    def list_sources(self) -> list[SourceInfo]:
-        """Every source in the store, the built-in bank first."""
+    def list_sources(self, viewer: str | None = None) -> list[SourceInfo]:
+        """The sources in the store, the built-in bank first: every one (no `viewer`), or
+        those `viewer` may use (public ones and their own)."""
         got = self.collection.get(include=["metadatas"])
         by_source: dict[str, list[dict]] = {}
         for m in got["metadatas"]:
-            by_source.setdefault(m["source"], []).append(m)
+            if viewer is None or m.get("owner", "") in ("", viewer):
+                by_source.setdefault(m["source"], []).append(m)
         return [SourceInfo(name, len({m["qid"] for m in ms}), len({m["topic_slug"] for m in ms}),
-                           name == BUILTIN, ms[0].get("origin", ""))
+                           name == BUILTIN, ms[0].get("origin", ""), ms[0].get("owner", ""))
                 for name, ms in sorted(by_source.items(), key=lambda kv: (kv[0] != BUILTIN, kv[0]))]
 
     def remove_source(self, name: str) -> int:
@@ -396,9 +416,18 @@ class KnowledgeStore:
         return out
 
 
+def migrate(col) -> None:
+    """Bring a collection up to SCHEMA, one numbered step at a time."""
+    version = (col.metadata or {}).get("interviewer_schema", 1)
+    for step in MIGRATIONS[version - 1:SCHEMA - 1]:
+        step(col)
+    if version < SCHEMA:
+        col.modify(metadata={"interviewer_schema": SCHEMA})
+
+
 def migrate_to_sources(col) -> None:
-    """Schema 1 -> 2: documents without a source move to the built-in bank (questions with
-    key points, i.e. curated ones) or to the source "imported" (parsed markdown), under ids
+    """1 -> 2: documents without a source move to the built-in bank (questions with key
+    points, i.e. curated ones) or to the source "imported" (parsed markdown), under ids
     that carry the source; embeddings are copied, not recomputed."""
     got = col.get(include=["metadatas", "documents", "embeddings"])
     old = [i for i, m in enumerate(got["metadatas"]) if "source" not in m]
@@ -414,4 +443,16 @@ def migrate_to_sources(col) -> None:
         col.upsert(ids=ids, metadatas=metas, documents=[got["documents"][i] for i in rows],
                    embeddings=[got["embeddings"][i] for i in rows])
         col.delete(ids=[got["ids"][i] for i in rows])
-    col.modify(metadata={"interviewer_schema": SCHEMA})
+
+
+def migrate_add_owner(col) -> None:
+    """2 -> 3: every document without an owner is public (owner "")."""
+    got = col.get(include=["metadatas"])
+    rows = [(cid, {**m, "owner": ""}) for cid, m in zip(got["ids"], got["metadatas"])
+            if "owner" not in m]
+    for start in range(0, len(rows), 256):
+        chunk = rows[start:start + 256]
+        col.update(ids=[c for c, _ in chunk], metadatas=[m for _, m in chunk])
+
+
+MIGRATIONS = [migrate_to_sources, migrate_add_owner]  # step i takes schema i+1 to i+2
