@@ -26,7 +26,8 @@ from interviewer.llm.prompts import render
 class QuestionFlow:
     # ------------------------------------------------------------- starting
     def _new_state(self, user_id: str, plan: Plan) -> SessionState:
-        store = self.store.with_sources(plan.sources)  # checks that each source exists
+        # The chosen sources (each must be public or the user's own), else every public one.
+        store = self.store.with_sources(plan.sources, viewer=user_id)
         names = store.topics()
         if not names:
             raise InputError("the knowledge base is empty; run `interviewer ingest` first")
@@ -76,9 +77,9 @@ class QuestionFlow:
         available = list(state.topics)
         while available:
             topic = selection.choose_topic(state, available, number)
-            pick = selection.choose_question(self.store.with_sources(state.plan_model.sources,
-                                                                     check=False),
-                                             state, topic, level, number)
+            store = self.store.with_sources(state.plan_model.sources, viewer=state.user_id,
+                                            check=False)
+            pick = selection.choose_question(store, state, topic, level, number)
             if pick is not None:
                 return topic, pick
             available.remove(topic)
