@@ -10,7 +10,7 @@ import pytest
 from interviewer.errors import InputError
 from interviewer.knowledge import KnowledgeStore, commands, load_questions
 from interviewer.knowledge.sources import BUILTIN, canonical_id, source_for, split_id
-from interviewer.knowledge.store import migrate_to_sources
+from interviewer.knowledge.store import SCHEMA
 from interviewer.settings import Settings
 
 from conftest import REPO
@@ -88,10 +88,11 @@ def test_old_store_is_migrated_on_open(settings, embedder, knowledge_questions):
                         "question": q.question, "keywords": " ".join(q.key_points)}
                        for q in questions])
     col.modify(metadata={"interviewer_schema": 1})
-    migrate_to_sources(col)
-    reopened = KnowledgeStore(settings, embedder=embedder)
-    assert sorted(reopened.collection.get()["ids"]) == \
-        sorted(f"{BUILTIN}/{q.content_hash()}:qa" for q in questions)
+    reopened = KnowledgeStore(settings, embedder=embedder)  # migrated when it opens
+    got = reopened.collection.get(include=["metadatas"])
+    assert sorted(got["ids"]) == sorted(f"{BUILTIN}/{q.content_hash()}:qa" for q in questions)
+    assert {(m["source"], m["owner"]) for m in got["metadatas"]} == {(BUILTIN, "")}
+    assert reopened.collection.metadata["interviewer_schema"] == SCHEMA
     assert reopened.search([questions[1].question], k=1)[0][0].id == questions[1].id
     before = embedder.texts_encoded
     assert reopened.ingest(questions).counts()["unchanged"] == 3  # nothing re-embedded
@@ -186,3 +187,25 @@ def test_slack_interview_takes_a_source():
 
     cmd = parse_slash("autograd n=3 source=python-notes")
     assert cmd.plan() == {"questions": 3, "sources": ["python-notes"], "topics": ["autograd"]}
+
+
+def test_private_sources_are_seen_only_by_their_owner(both, settings, knowledge_questions,
+                                                      tmp_path):
+    from test_engine_support import TopicGrader, first, make_engine
+
+    store = both[0]
+    mine = tmp_path / "mine.md"
+    mine.write_text("**Q1: What is a Python wheel?**\n**A:** A built package archive.\n")
+    store.ingest(load_questions([mine]), source="ann-bank", owner="ann")
+    with pytest.raises(InputError, match="source name 'ann-bank' is taken"):
+        store.ingest(load_questions([mine]), source="ann-bank", owner="bob")
+    assert "ann-bank" in [s.name for s in store.list_sources("ann")]
+    assert "ann-bank" not in [s.name for s in store.list_sources("bob")]
+    engine = make_engine(settings, store, knowledge_questions, grader=TopicGrader())
+    _, events = engine.start("ann", {"sources": ["ann-bank"], "questions": 1})
+    assert first(events, "question").question_id == "ann-bank/Q1"
+    with pytest.raises(InputError, match="unknown source 'ann-bank'"):
+        engine.start("bob", {"sources": ["ann-bank"]})
+    public = store.with_sources([], viewer="bob")
+    assert "ann-bank/Q1" not in {m["qid"] for m in public.snapshot()["metadatas"]}
+    assert store.with_sources([], viewer="bob").count() == 105  # built-in + python-notes
