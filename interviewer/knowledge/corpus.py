@@ -88,6 +88,13 @@ def load_markdown_file(path: Path, *, skip_unanswered: bool = False,
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text ({e.reason}); save the file as UTF-8",
                          where=str(path)) from e
+    return load_markdown_text(text, path, skip_unanswered=skip_unanswered, skipped=skipped)
+
+
+def load_markdown_text(text: str, name: Path | str, *, skip_unanswered: bool = False,
+                       skipped: list[str] | None = None) -> list[LoadedQuestion]:
+    """The questions of Q&A text (e.g. an uploaded file); `name` appears in errors and ids."""
+    path = Path(name)
     pairs, left_out = parse_pairs(text, str(path))
     if left_out and not skip_unanswered:
         first = left_out[0]

@@ -391,7 +391,11 @@ class KnowledgeStore:
         filters = [f for f in (where, topic_flt, self._source_filter()) if f]
         flt = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
         subjects = [strip_frame(q) for q in queries]
-        vectors = self.embedder.encode([*queries, *subjects])
+        framed = [s for q, s in zip(queries, subjects) if s != q]  # only these need a vector
+        encoded = self.embedder.encode([*queries, *framed])
+        extra = iter(encoded[len(queries):])
+        vectors = [*encoded[:len(queries)],
+                   *(next(extra) if s != q else v for q, s, v in zip(queries, subjects, encoded))]
         bm25, row_of = self.lexical()
         n = min(max(CANDIDATES, k * len(FACETS)), max(1, len(row_of)))
         res = self.collection.query(query_embeddings=list(vectors[:len(queries)]), n_results=n,
