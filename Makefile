@@ -9,13 +9,14 @@ export GRADIO_ANALYTICS_ENABLED := False
 export TOKENIZERS_PARALLELISM := false
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install install-test index bench evals clean help
+.PHONY: run test test-fast install install-test index bench evals clean help
 
 help:
 	@echo "make run    - install, build the knowledge index, serve http://127.0.0.1:7860"
 	@echo "make test   - install test extras and run the test suite"
+	@echo "make test-fast - the fast tier: no model loaded, no browser or servers (about a minute)"
 	@echo "make bench  - run the benchmarks under bench/"
-	@echo "make evals  - grade the dev split and check it against evals/baseline.json"
+	@echo "make evals  - grade the dev split against evals/baseline.json, then the interviewer eval (gated)"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,9 @@ run: index
 test: install-test
 	INTERVIEWER_TORCH_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
+test-fast: install-test
+	INTERVIEWER_TORCH_THREADS=1 $(PY) -m pytest -m "not slow and not model" $(PYTEST_ARGS)
+
 bench: install-test
 	mkdir -p bench/results
 	$(PY) bench/bench_retrieval.py --out bench/results/retrieval.json
@@ -51,6 +55,7 @@ bench: install-test
 
 evals: install-test
 	$(PY) -m evals run --dataset evals/data/dev.jsonl --grader offline --out /tmp/interviewer-eval-dev.json --baseline evals/baseline.json
+	$(PY) -m evals.interviewer --runs-per-type 3 --questions 12 --out /tmp/interviewer-eval-interviewer.json --gate
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

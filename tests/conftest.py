@@ -18,6 +18,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+MODEL_FIXTURES = {"embedder", "ingested_store", "cli_home"}
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that load a model (through the shared fixtures) are marked `model`, so the fast
+    tier (`make test-fast`: not slow, not model) runs without loading one."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_torch_thread():
     import torch
