@@ -6,8 +6,9 @@ and follow gradients through its tensors), so two things are decided here, from 
 - **banned shortcuts**: every ``rec.forbid(owner, "name", ...)`` in the exercise's probe bans
   ``name``. The runtime ban only catches calls made through the attribute while the checks
   run; a reference captured earlier (``from torch import cdist``) slips past it. So any use
-  of a banned name in the submission (a name, an attribute, an import, or text in a string)
-  fails the checks before the code runs.
+  of a banned name in the submission (a name, an attribute, an import, or a string that
+  names it, as in ``getattr(torch, "cdist")``) fails the checks before the code runs. Prose
+  that mentions it (a docstring) is fine.
 - **reaching the checks**: code that walks interpreter frames or the object graph, or patches
   modules and builtins, could read the hidden probe, its seeds and limits, or disable the
   ban. Exercises never need that, so submissions that use these tools are refused.
@@ -87,10 +88,11 @@ def _words(node: ast.AST) -> list[str]:
 
 def _judge(node: ast.AST, word: str, banned: set[str]) -> list[Violation]:
     line = getattr(node, "lineno", 0)
-    text = isinstance(node, ast.Constant)
+    if isinstance(node, ast.Constant):  # "cdist" or "torch.cdist" names it; prose does not
+        word = word.strip().rsplit(".", 1)[-1]
     out = [Violation(line, f"`{name}`", "is not allowed in this exercise: write it yourself")
-           for name in banned if (name in word if text else name == word)]
-    if any(name in word for name in INTROSPECTION_NAMES) if text else word in INTROSPECTION_NAMES:
+           for name in banned if name == word]
+    if word in INTROSPECTION_NAMES:
         out.append(Violation(line, f"`{word[:40]}`", "inspects the interpreter, which "
                              "exercises do not allow"))
     if (isinstance(node, ast.Attribute) and word == "modules"
