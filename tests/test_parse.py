@@ -471,3 +471,65 @@ def test_load_reports_skipped_questions_and_renumbers_repeated_numbers(tmp_path)
     assert skipped == [f"{f}:4: question 'What is a leaf?' has only 'Answer here'"]
     with pytest.raises(InputError, match=r"\(v2\)\.md:4: question 'What is a leaf\?' has no answer"):
         load_questions([f])
+
+
+def test_question_headings_with_labels_sub_sections_and_tables_inside_answers():
+    text = md("""
+        # Deep learning theory
+
+        ## Question 1: What is an artificial neural network?
+
+        ### Definition
+        Layers of weighted sums followed by non-linear activations.
+
+        ### Parts
+
+        | Component | Description |
+        |-----------|-------------|
+        | Weights | learnable parameters |
+
+        ## Question 2: Why use non-linear activations?
+
+        **Answer:** Without them the layers collapse into one linear map.
+
+        **Key points:**
+        - depth needs non-linearity
+        """)
+    qs = parse_markdown(text)
+    assert [(q.number, q.question, q.topic) for q in qs] == [
+        ("1", "What is an artificial neural network?", "Deep learning theory"),
+        ("2", "Why use non-linear activations?", "Deep learning theory")]
+    assert "| Weights | learnable parameters |" in qs[0].answer and "### Parts" in qs[0].answer
+    assert qs[1].answer.startswith("Without them the layers collapse")
+    assert "**Key points:**" in qs[1].answer
+
+
+def test_dotted_numbers_and_numbered_topic_headings():
+    text = md("""
+        ## 1. Neural network basics
+
+        ### Q1.1: What does a neuron compute?
+
+        **Answer:**
+        A weighted sum of its inputs passed through an activation.
+
+        ### Q1.2: What is a hidden layer?
+
+        **Answer:** A layer between the input and the output.
+        """)
+    qs = parse_markdown(text)
+    assert [(q.number, q.question, q.topic) for q in qs] == [
+        ("1.1", "What does a neuron compute?", "Neural network basics"),
+        ("1.2", "What is a hidden layer?", "Neural network basics")]
+    assert qs[0].answer == "A weighted sum of its inputs passed through an activation."
+
+
+@pytest.mark.parametrize("placeholder", ["*solution*", "**Answer:** _[To be filled]_", "TODO.",
+                                         "…"])
+def test_placeholder_answers_are_unanswered(placeholder):
+    text = f"## Question 1\n\n**What is a tensor?**\n\n{placeholder}\n\n---\n\n" \
+           "## Question 2\n\n**What is a leaf tensor?**\n\nOne created by the user.\n"
+    qs = parse_markdown(text, skip_unanswered=True)
+    assert [(q.question, q.topic) for q in qs] == [("What is a leaf tensor?", "General")]
+    with pytest.raises(InputError, match=r":3: question 'What is a tensor\?' has no answer"):
+        parse_markdown(text)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from interviewer.errors import InputError
 from interviewer.knowledge.parse.document import Document, Line
 from interviewer.knowledge.parse.text import (A_MARK, BOLD_LINE, DETAILS_CLOSE, DETAILS_OPEN,
-                                              LEVEL_WORDS, NUMBER_PREFIX, NUMBERED, NUMBERED_BOLD,
-                                              Q_MARK, SEPARATOR, SUMMARY, TAG, clean_answer,
-                                              clean_question, clean_topic, is_question_like,
-                                              strip_md)
+                                              LEVEL_WORDS, NUMBER_HEADING, NUMBER_PREFIX,
+                                              NUMBERED, NUMBERED_BOLD, Q_MARK, SEPARATOR,
+                                              SUMMARY, TAG, clean_answer, clean_question,
+                                              clean_topic, is_question_like, strip_md)
 
 SECTION_WORDS = {"contents", "table of contents", "toc", "introduction", "references",
                  "resources", "conclusion", "summary", "license", "credits", "about",
@@ -49,7 +49,7 @@ def topic_of(doc: Document, ln: Line) -> str | None:
     if not h or Q_MARK.match(ln.text) or A_MARK.match(ln.text):
         return None
     topic = clean_topic(h[1])
-    return "" if topic.lower() in LEVEL_WORDS else topic
+    return "" if topic.lower() in LEVEL_WORDS or NUMBER_HEADING.match(topic) else topic
 
 
 def _read_labelled(doc: Document, default_topic: str) -> Iterator[ParsedQA]:
@@ -222,7 +222,10 @@ SHAPES: dict[str, Callable[[Document, str], Iterator[ParsedQA]]] = {
     "headings": _read_headings,
     "numbered": lambda d, t: _read_items(d, t, _numbered_question),
 }
-EXPLICIT = ("details", "labelled")  # markers that say "this is the answer"
+# Markers that say "this is the answer", with the share of another shape's questions they must
+# mark to win: a <details> block is unmistakable (sub-question lists inflate the numbered
+# count), an "Answer:" label on only some questions is more likely a habit inside answers.
+EXPLICIT = {"details": 0.5, "labelled": 0.8}
 
 
 def _asks(m: re.Match | None) -> bool:
@@ -247,15 +250,15 @@ def shape_counts(doc: Document) -> dict[str, int]:
 
 
 def detect_shape(doc: Document) -> str | None:
-    """Explicit answer markers win unless another shape has more than twice their count;
-    otherwise the shape with most questions (ties: the order of SHAPES)."""
+    """Explicit answer markers win when they mark (nearly) every question another shape
+    finds; otherwise the shape with most questions (ties: the order of SHAPES)."""
     count = shape_counts(doc)
     best = max(SHAPES, key=lambda s: (count[s], -list(SHAPES).index(s)))
     if count[best] == 0:
         return None
     items = max(count[s] for s in SHAPES if s not in EXPLICIT)
     for shape in EXPLICIT:
-        if count[shape] and count[shape] * 2 >= items:
+        if count[shape] and count[shape] >= EXPLICIT[shape] * items:
             return shape
     return max((s for s in SHAPES if s not in EXPLICIT),
                key=lambda s: (count[s], -list(SHAPES).index(s)))

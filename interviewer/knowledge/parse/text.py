@@ -8,7 +8,8 @@ import textwrap
 FENCE = re.compile(r"^\s*(```|~~~)")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 Q_MARK = re.compile(
-    r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*(?:Q(?:uestion)?\s*(\d*)(?:\*\*|__)?\s*[:.)]|Q(\d+)\b)"
+    r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*(?:Q(?:uestion)?\s*(\d+(?:\.\d+)*|)(?:\*\*|__)?\s*[:.)]"
+    r"|Q(\d+(?:\.\d+)*)\b)"
     r"(?:\s*(?:\*\*|__)(?=\s))?\s*(.*)$",
     re.IGNORECASE,
 )
@@ -27,7 +28,15 @@ SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|<br\s*/?>)\s*$", re.IGNORECAS
 TAG = re.compile(r"<[^>]+>")
 LEVEL_WORDS = {"basic", "basics", "beginner", "easy", "intermediate", "medium", "advanced", "hard",
                "expert"}
-PLACEHOLDERS = {"answer here", "todo", "tbd", "tba", "coming soon", "..."}
+# Answers that only hold a place ("Answer here", "_[To be filled]_", "*solution*", "..."),
+# compared after dropping markup and punctuation.
+PLACEHOLDERS = {"", "answer here", "your answer here", "write your answer here", "answer",
+                "solution", "todo", "to do", "tbd", "tba", "coming soon", "to be filled", "wip"}
+# A label that opens an answer ("**Answer:**", "A:"); the reader keeps the text after it.
+ANSWER_LABEL = re.compile(r"^\s*(?:\*\*|__)?\s*(?:answer|a)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$",
+                          re.IGNORECASE)
+# Headings that only number a question ("## Question 7") name no topic.
+NUMBER_HEADING = re.compile(r"^(?:q|question|problem|exercise|task)\s*\d+[.:)]?$", re.IGNORECASE)
 # Difficulty markers some collections append to questions (👶 ⭐️ 🚀), with their joiners.
 TRAILING_MARKS = re.compile(r"[\s\u200d\ufe0f\u2b50\U0001F476\U0001F680]+$")
 
@@ -60,13 +69,17 @@ def clean_question(text: str) -> str:
 
 def clean_answer(lines: list[str]) -> str:
     kept = [ln for ln in lines if not SEPARATOR.match(ln)]
+    first = next((i for i, ln in enumerate(kept) if ln.strip()), None)
+    label = ANSWER_LABEL.match(kept[first]) if first is not None else None
+    if label:
+        kept[first] = " " * (len(kept[first]) - len(kept[first].lstrip())) + label.group(1)
     body = textwrap.dedent("\n".join(kept)).strip("\n")
     body = re.sub(r"\n{3,}", "\n\n", body)
     return body.strip()
 
 
 def is_placeholder(answer: str) -> bool:
-    return answer.strip().strip(".").lower() in PLACEHOLDERS
+    return re.sub(r"[\s*_\[\]().:!…-]+", " ", answer).strip().lower() in PLACEHOLDERS
 
 
 def is_question_like(text: str) -> bool:
