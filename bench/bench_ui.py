@@ -1,14 +1,18 @@
-"""Web-app benchmark: N simulated candidates through the Gradio API at once.
+"""Web-app benchmark: N simulated candidates through the Gradio API at once, next to the
+engine's own turn measured in the same run.
 
     python bench/bench_ui.py [--users 20] [--questions 2] [--url http://127.0.0.1:7860/]
                              [--out bench/results/ui.json]
 
-Without --url it ingests the knowledge base into a temporary INTERVIEWER_HOME and serves
-`python app.py` there on a free port (the real entry point, offline brain). Each simulated
-user is its own `gradio_client.Client` (its own browser session): it starts a concepts
-interview, answers every question and follow-up with text tagged with its name until the
-report comes, then lists its sessions. Reported: latency of every turn (start, answer),
-p50/p95/max, wall time, and whether every user finished without seeing another's data.
+Without --url it ingests the knowledge base into a temporary INTERVIEWER_HOME, serves
+`python app.py` there on a free port (the real entry point, offline brain) and times it from
+launch to the first question. Then, in this order: the engine turn (`Interviewer.handle`,
+real grader, in this process, the same answers), one user alone, and N users at once. Each
+simulated user is its own `gradio_client.Client` (its own browser session): it starts a
+concepts interview, answers every question and follow-up with text tagged with its name until
+the report comes, and, like the page, fetches the side panels (`/panels`) whenever a turn
+says they changed. Reported: turn latency (start, answer) p50/p95/max, turns per second,
+panel fetches, and whether every user finished without seeing another's data.
 
 `run_users` is also what tests/test_ui_app.py runs (with fewer users).
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -36,17 +41,21 @@ ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
 for _k, _v in ENV.items():
     os.environ.setdefault(_k, _v)
 
-# The order of a turn's outputs as an API client receives them (see interviewer/ui/layout.py
-# API_OUTPUTS; gr.State and layout blocks are not part of the API).
-CHAT, EXERCISE, CODE, CODE_RESULT, PROGRESS, REPORT, DOWNLOAD_JSON, SESSIONS = \
-    0, 2, 3, 4, 5, 7, 9, 10
-MAX_TURNS = 12
+# The order of the outputs as an API client receives them (interviewer/ui/layout.py
+# TURN_API and PANELS_API; gr.State and layout blocks are not part of the API).
+CHAT, PROGRESS, KEY = 0, 1, 2  # every turn; /answer adds the cleared box, /run_code the result
+RUN_RESULT = 3
+EXERCISE, CODE, CODE_RESULT, REPORT, DOWNLOAD_MD, DOWNLOAD_JSON, SESSIONS, BRAIN = range(8)
+MAX_TURNS = 16
+ANSWER = ("[{tag}] answer {i}: a view shares storage with its base tensor; reshape copies "
+          "when the memory is not contiguous.")
 
 
 @dataclass
 class UserRun:
     tag: str
     latencies: list[float] = field(default_factory=list)
+    panel_latencies: list[float] = field(default_factory=list)
     finished: bool = False
     crosstalk: list[str] = field(default_factory=list)
     sessions: int = 0
@@ -54,13 +63,14 @@ class UserRun:
 
 
 def texts(chat: list[dict]) -> list[tuple[str, str]]:
-    """(role, text) of every chat message as the API returns them."""
+    """(role, text) of every chat message as the API returns them (Markdown escapes
+    removed: the page shows the candidate's words as text)."""
     out = []
     for m in chat or []:
         content = m.get("content")
         parts = content if isinstance(content, list) else [{"text": content}]
-        out.append((m.get("role", ""), " ".join(str(p.get("text", "")) for p in parts
-                                                if isinstance(p, dict))))
+        text = " ".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+        out.append((m.get("role", ""), re.sub(r"\\(.)", r"\1", text)))
     return out
 
 
@@ -75,43 +85,55 @@ def is_over(result: tuple) -> bool:
     return any("The interview is over" in t for _, t in texts(result[CHAT]))
 
 
-def _timed(run: UserRun, call, *args, **kwargs):
-    t = time.perf_counter()
-    out = call(*args, **kwargs)
-    run.latencies.append(time.perf_counter() - t)
-    return out
+class Session:
+    """One API user's browser session: turns return the chat; the side panels are fetched
+    when the turn's panels key changed, as the page does."""
+
+    def __init__(self, url: str, run: "UserRun") -> None:
+        from gradio_client import Client
+
+        self.client = Client(url, verbose=False,
+                             download_files=tempfile.mkdtemp(prefix="ui-bench-"))
+        self.run, self.key, self.panels = run, None, None
+
+    def turn(self, *args, api_name: str):
+        t = time.perf_counter()
+        out = self.client.predict(*args, api_name=api_name)
+        self.run.latencies.append(time.perf_counter() - t)
+        if out[KEY] != self.key:
+            self.key = out[KEY]
+            t = time.perf_counter()
+            self.panels = self.client.predict(api_name="/panels")
+            self.run.panel_latencies.append(time.perf_counter() - t)
+        return out
 
 
 def simulate_user(url: str, tag: str, others: list[str], questions: int = 2) -> UserRun:
     """One candidate: start, answer until the report, list sessions; check for cross-talk."""
-    from gradio_client import Client
-
     run = UserRun(tag)
     try:
-        client = Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="ui-bench-"))
-        out = _timed(run, client.predict, [], "Adaptive", questions, "concepts",
-                     api_name="/start")
+        session = Session(url, run)
+        out = session.turn([], "Adaptive", questions, "concepts", api_name="/start")
         for i in range(MAX_TURNS):
             if is_over(out):
                 break
-            answer = (f"[{tag}] answer {i}: a view shares storage with its base tensor; "
-                      "reshape copies when the memory is not contiguous.")
-            out = _timed(run, client.predict, answer, api_name="/answer")
+            out = session.turn(ANSWER.format(tag=tag, i=i), api_name="/answer")
         run.finished = is_over(out)
-        _check_isolation(run, out, others)
-        run.sessions = len(client.predict(api_name="/sessions")[SESSIONS]["choices"])
+        _check_isolation(run, out, session.panels, others)
+        run.sessions = len(session.client.predict(api_name="/sessions")[SESSIONS]["choices"])
     except Exception as e:  # a benchmark reports failures, it does not stop at the first
         run.error = f"{type(e).__name__}: {e}"
     return run
 
 
-def _check_isolation(run: UserRun, out: tuple, others: list[str]) -> None:
+def _check_isolation(run: UserRun, out: tuple, panels: tuple | None,
+                     others: list[str]) -> None:
     for role, text in texts(out[CHAT]):
         if role == "user" and f"[{run.tag}]" not in text:
             run.crosstalk.append(f"foreign answer in chat: {text[:80]}")
         run.crosstalk += [f"{o} seen in chat" for o in others if o != run.tag
                           and f"[{o}]" in text]
-    path = value(out[DOWNLOAD_JSON])
+    path = value(panels[DOWNLOAD_JSON]) if panels else None
     report = json.loads(Path(path).read_text()) if path else {}
     answers = [a.get("answer", "") for item in report.get("transcript", [])
                for a in item.get("attempts", []) if a.get("answer")]
@@ -126,14 +148,44 @@ def run_users(url: str, users: int, questions: int = 2) -> dict:
         runs = list(pool.map(lambda tag: simulate_user(url, tag, tags, questions), tags))
     wall = time.perf_counter() - t
     lat = sorted(x for r in runs for x in r.latencies)
+    panels = sorted(x for r in runs for x in r.panel_latencies)
     return {"users": users, "questions": questions, "wall_s": round(wall, 2),
-            "turns": len(lat), "p50_s": _pct(lat, 50), "p95_s": _pct(lat, 95),
+            "turns": len(lat), "turns_per_s": round(len(lat) / wall, 2),
+            "p50_s": _pct(lat, 50), "p95_s": _pct(lat, 95),
             "max_s": round(max(lat), 3) if lat else None,
+            "panel_fetches": len(panels), "panels_p50_s": _pct(panels, 50),
+            "panels_p95_s": _pct(panels, 95),
             "finished": sum(r.finished for r in runs),
             "crosstalk": [c for r in runs for c in r.crosstalk],
             "errors": [f"{r.tag}: {r.error}" for r in runs if r.error],
             "sessions_per_user": sorted({r.sessions for r in runs}),
             "runs": [asdict(r) for r in runs]}
+
+
+def engine_turns(home: Path, questions: int, rounds: int = 3) -> dict:
+    """The same interviews straight through `Interviewer` (real grader, offline brain) in
+    this process: the turn the web page wraps."""
+    from interviewer.engine import make_interviewer
+    from interviewer.settings import Settings
+
+    engine = make_interviewer(Settings.from_env({**os.environ, "INTERVIEWER_HOME": str(home),
+                                                 "INTERVIEWER_LLM": "offline"}))
+    lat: list[float] = []
+    for r in range(rounds + 1):  # the first round warms the models up and is not counted
+        times: list[float] = []
+        t = time.perf_counter()
+        sid, events = engine.start(f"engine-bench-{r}", {"questions": questions,
+                                                         "mode": "concepts"})
+        times.append(time.perf_counter() - t)
+        for i in range(MAX_TURNS):
+            if events[-1].kind == "report":
+                break
+            t = time.perf_counter()
+            events = engine.handle(f"engine-bench-{r}", sid, ANSWER.format(tag="e", i=i))
+            times.append(time.perf_counter() - t)
+        lat += times if r else []
+    engine.close()
+    return {"turns": len(lat), "p50_s": _pct(sorted(lat), 50), "p95_s": _pct(sorted(lat), 95)}
 
 
 def _pct(values: list[float], p: int) -> float | None:
@@ -178,18 +230,41 @@ def ingest(home: Path) -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def measure(url: str | None, users: int, questions: int) -> dict:
-    """Run the users against `url`, or against a fresh `python app.py` when it is None."""
-    proc = None
+def first_question(url: str, proc: subprocess.Popen | None, launched: float) -> float:
+    """Seconds from `launched` until a new visitor's /start returns the first question
+    (the page answers once the models are in; until then it says it is loading)."""
+    wait_up(url, proc)
+    run = UserRun("first")
+    out = Session(url, run).turn([], "Adaptive", 1, "concepts", api_name="/start")
+    if "Question 1" not in " ".join(t for _, t in texts(out[CHAT])):
+        raise RuntimeError("the first /start did not return a question")
+    return round(time.perf_counter() - launched, 2)
+
+
+def measure(url: str | None, users: int, questions: int, home: Path | None = None) -> dict:
+    """Run against `url`, or against a fresh `python app.py` when it is None: the time to
+    the first question, the engine turn, one user alone, then `users` at once."""
+    proc, result = None, {}
     with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmp:
         if url is None:
-            home, port = Path(tmp) / "home", free_port()
-            ingest(home)
+            home, port = home or Path(tmp) / "home", free_port()
+            if not (home / "chroma").exists():
+                ingest(home)
+            launched = time.perf_counter()
             proc = serve_app(home, port, Path(tmp) / "app.log")
             url = f"http://127.0.0.1:{port}/"
+            result["launch_to_first_question_s"] = first_question(url, proc, launched)
         try:
             wait_up(url, proc)
-            return run_users(url, users, questions)
+            if home is not None:
+                result["engine"] = engine_turns(home, questions)
+            single = run_users(url, 1, max(questions, 3))
+            result["single_user"] = {k: v for k, v in single.items() if k != "runs"}
+            if "engine" in result:
+                result["single_user"]["p50_vs_engine"] = round(
+                    single["p50_s"] / result["engine"]["p50_s"], 2)
+            result.update(run_users(url, users, questions))
+            return result
         finally:
             if proc is not None:
                 proc.terminate()
@@ -201,9 +276,11 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--questions", type=int, default=2)
     ap.add_argument("--url", help="measure a running app instead of starting one")
+    ap.add_argument("--home", type=Path, help="with --url: its INTERVIEWER_HOME, to measure "
+                    "the engine turn beside it; without: reuse this ingested data home")
     ap.add_argument("--out", type=Path, help="also write the JSON result here")
     args = ap.parse_args()
-    result = measure(args.url, args.users, args.questions)
+    result = measure(args.url, args.users, args.questions, args.home)
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

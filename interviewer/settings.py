@@ -71,6 +71,7 @@ ENV_NAMES = {
     "executor_output_kb": "INTERVIEWER_EXECUTOR_OUTPUT_KB",
     "executor_bwrap": "INTERVIEWER_EXECUTOR_BWRAP",
     "executor_device": "INTERVIEWER_EXECUTOR_DEVICE",
+    "browser_secret": "INTERVIEWER_BROWSER_SECRET",
 }
 
 
@@ -82,7 +83,8 @@ def _one_line(e: ValidationError, values: Mapping[str, object],
     field = str(err["loc"][0]) if err.get("loc") else ""
     name = (f"--{field.replace('_', '-')}" if overrides.get(field) is not None
             else ENV_NAMES.get(field, field))
-    shown = "(hidden)" if field == "openai_api_key" else repr(str(values.get(field, "")))
+    secret = field in ("openai_api_key", "browser_secret")
+    shown = "(hidden)" if secret else repr(str(values.get(field, "")))
     more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
     return f"{name}={shown}: {err['msg'].rstrip('.')}{more}"
 
@@ -124,6 +126,9 @@ class Settings(BaseModel):
     follow_ups: int = Field(default=1, ge=0, le=5)
     hint_penalty: float = Field(default=1.0, ge=0, le=5)
     llm_price_per_mtok: tuple[float, float] | None = None
+    # The key that encrypts each browser's id in its localStorage. Unset: one made under
+    # the data home. Several app replicas must share one (INTERVIEWER_BROWSER_SECRET).
+    browser_secret: SecretStr | None = Field(default=None, min_length=16)
 
     @field_validator("llm")
     @classmethod
@@ -153,6 +158,7 @@ class Settings(BaseModel):
             "DATABASE_URL": "database_url",
             "OPENAI_API_KEY": "openai_api_key",
             "OPENAI_BASE_URL": "openai_base_url",
+            "INTERVIEWER_BROWSER_SECRET": "browser_secret",
         }
         for var, field in simple.items():
             if env.get(var):

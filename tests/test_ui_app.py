@@ -59,13 +59,15 @@ def _solution(exercise_md: str) -> tuple[str, str]:
 
 
 def test_api_outputs_match_the_layout():
-    from interviewer.ui.layout import API_OUTPUTS
+    from interviewer.ui.layout import PANELS_API, TURN_API
 
-    assert [API_OUTPUTS.index(n) for n in ("chat", "exercise", "code", "code_result",
-                                           "progress", "report", "download_json",
-                                           "sessions")] == \
-        [bench.CHAT, bench.EXERCISE, bench.CODE, bench.CODE_RESULT, bench.PROGRESS,
-         bench.REPORT, bench.DOWNLOAD_JSON, bench.SESSIONS]
+    assert [TURN_API.index(n) for n in ("chat", "progress", "panels_key")] == \
+        [bench.CHAT, bench.PROGRESS, bench.KEY]
+    assert [PANELS_API.index(n) for n in ("exercise", "code", "code_result", "report",
+                                          "download_md", "download_json", "sessions",
+                                          "brain")] == \
+        [bench.EXERCISE, bench.CODE, bench.CODE_RESULT, bench.REPORT, bench.DOWNLOAD_MD,
+         bench.DOWNLOAD_JSON, bench.SESSIONS, bench.BRAIN]
 
 
 def test_whole_interview_with_code_through_the_api(app_url, tmp_path):
@@ -74,14 +76,16 @@ def test_whole_interview_with_code_through_the_api(app_url, tmp_path):
     client = Client(app_url, verbose=False, download_files=str(tmp_path))
     out = client.predict([], "Adaptive", 3, "mixed", api_name="/start")
     assert "Question 1 of 3" in _chat(out)
-    seen = set()
+    seen, key = set(), None
     for _ in range(10):
         if bench.is_over(out):
             break
-        if out[bench.EXERCISE]:
-            starter, solution = _solution(out[bench.EXERCISE])
+        panels = client.predict(api_name="/panels") if out[bench.KEY] != key else panels
+        key = out[bench.KEY]
+        if panels[bench.EXERCISE] and "Exercise" in panels[bench.EXERCISE]:
+            starter, solution = _solution(panels[bench.EXERCISE])
             failed = client.predict(starter, api_name="/run_code")
-            assert "checks" in failed[bench.CODE_RESULT] or bench.is_over(failed)
+            assert "checks" in failed[bench.RUN_RESULT] or bench.is_over(failed)
             out = client.predict(solution, api_name="/run_code")
             seen.add("code")
         else:
@@ -91,10 +95,30 @@ def test_whole_interview_with_code_through_the_api(app_url, tmp_path):
             seen.add("grade" if "Score:" in _chat(out) else "other")
     assert bench.is_over(out) and {"grade", "code"} <= seen
     assert "All checks passed" in _chat(out)
-    report = json.loads(Path(bench.value(out[bench.DOWNLOAD_JSON])).read_text())
+    panels = client.predict(api_name="/panels")
+    report = json.loads(Path(bench.value(panels[bench.DOWNLOAD_JSON])).read_text())
     assert report["status"] == "finished" and len(report["transcript"]) == 3
     sessions = client.predict(api_name="/sessions")[bench.SESSIONS]["choices"]
-    assert len(sessions) == 1
+    assert len(sessions) == 1 and "finished" in sessions[0][0]
+
+
+def test_a_turn_sends_only_the_chat_progress_and_key(app_url):
+    """An ordinary answer returns three outputs (plus the cleared box); the side panels
+    come from /panels only when the key says they changed."""
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    first = client.predict([], "Adaptive", 3, "concepts", api_name="/start")
+    out = client.predict("A tensor is an n-dimensional array.", api_name="/answer")
+    assert len(first) == 3 and len(out) == 4 and out[3] == ""
+    panels = client.predict(api_name="/panels")
+    assert "active" in panels[bench.SESSIONS]["choices"][0][0]
+    assert first[bench.KEY] == out[bench.KEY]  # nothing in the side panels changed
+    end = client.predict(api_name="/end")
+    assert end[bench.KEY] != out[bench.KEY]  # the report and the finished session did
+    panels = client.predict(api_name="/panels")
+    assert "Interview report" in panels[bench.REPORT]
+    assert "finished" in panels[bench.SESSIONS]["choices"][0][0]
 
 
 def test_bad_input_gets_words_not_tracebacks(app_url):

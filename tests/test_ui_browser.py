@@ -135,7 +135,10 @@ def test_full_interview_in_the_browser(app_url, page, browser):
         expect(page.locator("#report")).to_contain_text("Interview report")
         expect(page.locator("#download-json")).to_be_visible()
         shot(page, "4-report")
+        _the_list_says_finished_without_refresh(page)
+        _resume_a_finished_session_says_over_once(page)
         _reload_and_find_the_session(page)
+        _progress_and_practice(page)
         _another_browser_sees_nothing(browser, app_url)
     assert page.outside == [], f"requests left 127.0.0.1: {page.outside}"
 
@@ -179,6 +182,28 @@ def _run_code_twice(page) -> None:
     page.click("#run")
     expect(page.locator("#chat")).to_contain_text("checks passed (passed)", timeout=WAIT_MS)
     expect(page.locator("#chat")).to_contain_text("Question 4 of 4")
+    # the exercise closed: the page brings the chat with the next question into view
+    expect(page.locator("#code-panel:visible")).to_have_count(0)
+    expect(page.locator('#chat [data-testid="bot"]').last).to_be_in_viewport()
+
+
+def _the_list_says_finished_without_refresh(page) -> None:
+    from playwright.sync_api import expect
+
+    page.locator("#sessions input").click()
+    option = page.get_by_role("option").first
+    expect(option).to_contain_text("finished")
+    option.click()  # chosen for the next step
+
+
+def _resume_a_finished_session_says_over_once(page) -> None:
+    from playwright.sync_api import expect
+
+    page.click("#resume")
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("The interview is over")
+    page.wait_for_timeout(500)
+    assert chat.inner_text().count("The interview is over") == 1
 
 
 def _reload_and_find_the_session(page) -> None:
@@ -191,6 +216,19 @@ def _reload_and_find_the_session(page) -> None:
     option.click()
     page.click("#past-report")
     expect(page.locator("#report")).to_contain_text("Interview report")
+
+
+def _progress_and_practice(page) -> None:
+    """Progress across sessions shows this browser's topics; 'Practice my weak spots'
+    starts an interview on them."""
+    from playwright.sync_api import expect
+
+    page.locator("#history-panel").get_by_text("Your progress across sessions").click()
+    expect(page.locator("#history")).to_contain_text("scored questions")
+    expect(page.locator("#history")).to_contain_text("Weakest:")
+    shot(page, "6-progress")
+    page.click("#practice")
+    expect(page.locator("#chat")).to_contain_text("Question 1 of 5")
 
 
 def _another_browser_sees_nothing(browser, url: str) -> None:
@@ -260,3 +298,37 @@ def test_candidate_text_is_shown_as_text(app_url, page):
             assert page.locator(f"{where} #injected, {where} #evil").count() == 0
     assert page.outside == [], f"requests left 127.0.0.1: {page.outside}"
 
+
+
+def test_reload_keeps_the_interview_and_resume_restores_its_settings(app_url, browser):
+    """A reload shows the interview in progress (not an empty page); Resume puts the
+    session's own settings back in the start panel."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        with screenshot_on_failure(page, "reload"):
+            page.goto(app_url)
+            page.locator("#difficulty").get_by_text("Hard").click()
+            _set_questions(page, 3)
+            page.click("#start")
+            chat = page.locator("#chat")
+            expect(chat).to_contain_text("Question 1 of 3")
+            page.fill("#answer textarea", "Gradients accumulate in .grad until zeroed.")
+            page.click("#send")
+            expect(chat).to_contain_text("Score:")
+            page.reload()
+            expect(chat).to_contain_text("Question 1 of 3")
+            expect(chat).to_contain_text("Gradients accumulate")
+            expect(page.locator("#progress")).to_contain_text("of 3")
+            page.locator("#difficulty").get_by_text("Easy").click()
+            _set_questions(page, 9)
+            page.locator("#sessions input").click()
+            page.get_by_role("option").first.click()
+            page.click("#resume")
+            expect(chat).to_contain_text("Resuming your interview")
+            expect(page.locator("#questions input[type=number]")).to_have_value("3")
+            expect(page.locator("#difficulty input[value=Hard]")).to_be_checked()
+    finally:
+        context.close()

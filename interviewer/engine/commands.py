@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from interviewer.engine.events import Event
+from interviewer.errors import InputError
 from interviewer.settings import Settings
 
 SUBMIT = "/submit"
@@ -33,8 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", action="append", default=[], metavar="NAME",
                    help="ask from this knowledge source only (repeatable; default: all; "
                         "see `interviewer sources`)")
+    p.add_argument("--weak-spots", action="store_true",
+                   help="practise your weakest topics across past sessions (instead of "
+                        "--topics; see `interviewer progress`)")
     _common(p, json_help="print every event as one JSON document at the end")
     p.set_defaults(handler=cmd_chat)
+
+    p = sub.add_parser("progress", help="your progress across sessions: scores per topic "
+                                        "over time, weakest topics, key points missed most")
+    _common(p, json_help='print {"sessions","questions","topics","weakest","missed",'
+                         '"timeline","practice_plan"}')
+    p.set_defaults(handler=cmd_progress)
 
     p = sub.add_parser("sessions", help="list your interview sessions")
     _common(p, json_help='print [{"id","user","title","started","updated","status","turns"}]')
@@ -72,8 +82,9 @@ def _engine(settings: Settings):
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    topics = _weak_topics(settings, _user(args)) if args.weak_spots else args.topics
     engine = _engine(settings)
-    plan = {"topics": args.topics, "questions": args.questions, "mode": args.mode,
+    plan = {"topics": topics, "questions": args.questions, "mode": args.mode,
             "difficulty": args.difficulty, "seed": args.seed, "follow_ups": args.follow_ups,
             "sources": args.source}
     try:
@@ -90,6 +101,43 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
                          engine.resume_stream(_user(args), args.id), args.json)
     finally:
         engine.close()
+
+
+def _progress(settings: Settings, user: str):
+    from interviewer.engine.progress import build_progress
+    from interviewer.storage import SessionStore
+
+    store = SessionStore.from_settings(settings)
+    try:
+        return build_progress(user, store.states(user))
+    finally:
+        store.close()
+
+
+def _weak_topics(settings: Settings, user: str) -> list[str]:
+    plan = _progress(settings, user).practice_plan()
+    if plan is None:
+        raise InputError("no scored answers yet, so no weak spots to practise: start with "
+                         "`interviewer chat`")
+    return plan["topics"]
+
+
+def cmd_progress(args: argparse.Namespace, settings: Settings) -> int:
+    from interviewer.engine.progress import progress_markdown
+
+    progress = _progress(settings, _user(args))
+    if args.json:
+        from interviewer.cli import print_json
+
+        print_json(progress.to_dict())
+        return 0
+    text = progress_markdown(progress)
+    plan = progress.practice_plan()
+    if plan:
+        text += (f"\nPractise them: `interviewer chat --weak-spots` (topics: "
+                 f"{' '.join(plan['topics'])}).\n")
+    sys.stdout.write(terminal_markdown(text) if sys.stdout.isatty() else text)
+    return 0
 
 
 def cmd_sessions(args: argparse.Namespace, settings: Settings) -> int:

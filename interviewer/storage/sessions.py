@@ -182,6 +182,21 @@ class SessionStore:
                                updated=_iso(r.updated_at), status=r.status, turns=r.turns)
                 for r in rows]
 
+    def states(self, user_id: str, limit: int = 200) -> list[tuple[SessionSummary, dict]]:
+        """The user's latest sessions with their stored states, oldest first (for progress
+        across sessions). Only this user's rows are read."""
+        s = models.sessions
+        query = (sa.select(s.c.id, s.c.user_id, s.c.title, s.c.created_at, s.c.updated_at,
+                           s.c.status, s.c.turns, s.c.state)
+                 .where(s.c.user_id == user_id)
+                 .order_by(s.c.created_at.desc(), s.c.id).limit(limit))
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        return [(SessionSummary(id=r.id, user=r.user_id, title=r.title,
+                                started=_iso(r.created_at), updated=_iso(r.updated_at),
+                                status=r.status, turns=r.turns), r.state)
+                for r in reversed(rows)]
+
     def turns(self, session_id: str, user_id: str) -> list[TurnRecord]:
         self.load(session_id, user_id)
         t = models.turns

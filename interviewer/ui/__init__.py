@@ -30,7 +30,11 @@ def build_app(settings: Settings, interviewer: Any = None):
 
     engine = interviewer or make_interviewer(settings)
     controller = Controller(engine, code_workers=settings.executor_concurrency)
-    return build(controller, browser_secret(settings.home), settings.executor_concurrency)
+    # Models load now, beside Gradio's start-up; the page says "loading" until they are in.
+    threading.Thread(target=controller.warm_up, name="warm-up", daemon=True).start()
+    secret = (settings.browser_secret.get_secret_value() if settings.browser_secret
+              else browser_secret(settings.home))
+    return build(controller, secret, settings.executor_concurrency)
 
 
 def launch(app, **overrides: Any):
@@ -51,13 +55,7 @@ def launch(app, **overrides: Any):
 
 
 def main() -> None:
-    from interviewer.engine import make_interviewer
-    from interviewer.ui.controller import warm_up
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    settings = Settings.from_env()
-    engine = make_interviewer(settings)
-    threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True).start()
-    launch(build_app(settings, engine))
+    launch(build_app(Settings.from_env()))

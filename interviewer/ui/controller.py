@@ -10,9 +10,10 @@ can update the page as it goes. Errors become notices on the page, never traceba
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
-import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,16 +24,20 @@ from typing import Any
 
 from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notice,
                                        QuestionAsked, ReportReady, TextDelta)
+from interviewer.engine.progress import progress_markdown, progress_of
 from interviewer.errors import InterviewerError
-from interviewer.ui import render
+from interviewer.ui import progress, render
 from interviewer.engine.interview import MAX_CODE_CHARS
 from interviewer.grading.base import MAX_ANSWER_CHARS  # the same limits as the engine's
 from interviewer.ui.identity import new_user_id, user_id_from
+from interviewer.ui.reports import private_reports_dir
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
 DIFFICULTIES = {"Adaptive": None, "Easy": 1, "Medium": 2, "Hard": 3}
 COMMANDS = {"hint": "/hint", "skip": "/skip", "repeat": "/repeat", "end": "/end"}
+LOADING = "⏳ **Loading the interviewer's models…** the page is ready in a few seconds."
+READY_TIMEOUT_S = 120
 OOPS = ("Something went wrong on our side. Your answers so far are saved: reload the page "
         "and resume the session from **Past sessions**.")
 
@@ -52,8 +57,20 @@ class View:
     brain: str = ""
     report_md: str = ""
     report_files: list[str] = field(default_factory=list)  # [markdown path, json path]
+    history_md: str = ""  # progress across sessions (Markdown)
+    history: list[dict[str, Any]] = field(default_factory=list)  # (session, topic, score)
     sessions: list[tuple[str, str]] = field(default_factory=list)
     toasts: list[str] = field(default_factory=list)  # warnings to pop up once
+    plan: dict[str, Any] | None = None  # a resumed session's settings, for the start panel
+    scroll: bool = False  # bring the chat into view at the next render (then False)
+    code_runs: int = 0  # counts new starter code handed out, so each one is painted
+
+    def panels_key(self) -> str:
+        """Changes whenever a side panel (exercise, code result, report, sessions, brain)
+        must be painted again; a turn that leaves them alone leaves it alone."""
+        parts = (self.exercise, self.code_runs, self.code_status, self.report_md,
+                 tuple(self.report_files), tuple(self.sessions), self.brain)
+        return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
 
 def guarded(method: Callable[..., Iterator[View]]) -> Callable[..., Iterator[View]]:
@@ -77,8 +94,17 @@ class Controller:
     def __init__(self, engine: Any, *, reports_dir: Path | None = None,
                  code_workers: int = 2) -> None:
         self.engine = engine
-        self.reports_dir = reports_dir or Path(tempfile.gettempdir()) / "torch-interviewer"
+        self.reports_dir = reports_dir or private_reports_dir()
         self._runs = ThreadPoolExecutor(code_workers, thread_name_prefix="ui-code-run")
+        self.ready = threading.Event()  # set by `warm_up` once the models are loaded
+        self.streams = self.brain_name() != "offline"  # whether the brain streams words
+
+    def warm_up(self) -> None:
+        """Load the models now (the page says "loading" until they are)."""
+        try:
+            warm_up(self.engine)
+        finally:
+            self.ready.set()
 
     # ------------------------------------------------------------ identity and sessions
     def brain_name(self) -> str:
@@ -94,17 +120,44 @@ class Controller:
 
     @guarded
     def identify(self, view: View, stored: object) -> Iterator[View]:
-        """The page loaded: adopt the browser's stored user id (or make one)."""
+        """The page loaded: adopt the browser's stored user id (or make one), and show the
+        interview this browser has in progress, if any (a reload must not lose it)."""
         view.user_id = view.user_id or user_id_from(stored)
         view.brain = render.brain_markdown(self.brain_name())
-        yield from self.list_sessions(view)
+        if not self.ready.is_set():
+            view.progress = LOADING
+            yield view
+            self.ready.wait(timeout=READY_TIMEOUT_S)
+            view.progress = View().progress
+        summaries = self.engine.list_sessions(view.user_id)
+        view.sessions = [(render.session_label(s), s.id) for s in summaries]
+        current = next((s for s in summaries if s.status == "active"), None)
+        if current is not None and not view.session_id:
+            self._restore(view, current.id)
+        yield view
+
+    def _restore(self, view: View, session_id: str) -> None:
+        """Show a session as it stands, without re-asking anything: the engine's resume
+        (which answers a message that was received but not answered) sets the open
+        exercise and the report; the chat is the stored transcript."""
+        _reset(view, session_id)
+        for event in self.engine.resume_stream(view.user_id, session_id):
+            if not isinstance(event, TextDelta):
+                self._apply(view, event, show=False)
+        view.messages = render.transcript_messages(
+            self.engine.transcript(view.user_id, session_id))
+        self._refresh_progress(view)
+        view.plan = self._plan_of(view)
 
     @guarded
     def list_sessions(self, view: View) -> Iterator[View]:
+        self._list(view)
+        yield view
+
+    def _list(self, view: View) -> None:
         self._ensure_user(view)
         view.sessions = [(render.session_label(s), s.id)
                          for s in self.engine.list_sessions(view.user_id)]
-        yield view
 
     def _ensure_user(self, view: View) -> None:
         if not view.user_id:
@@ -120,7 +173,8 @@ class Controller:
         session_id, events = self.engine.start_stream(view.user_id, plan)
         _reset(view, session_id)
         yield from self._play(view, events)
-        yield from self.list_sessions(view)
+        self._list(view)
+        yield view
 
     @guarded
     def send(self, view: View, text: str | None) -> Iterator[View]:
@@ -131,7 +185,8 @@ class Controller:
             yield self.notify(view, problem)
             return
         view.messages.append(render.candidate(text))
-        yield view
+        if self.streams:  # an LLM takes a while: show the answer before its words come
+            yield view
         yield from self._play(view, self.engine.handle_stream(view.user_id, view.session_id,
                                                               text))
 
@@ -152,7 +207,8 @@ class Controller:
             yield self.notify(view, "Start an interview first.")
             return
         view.messages.append(render.candidate(f"*{name.capitalize()}*", ours=True))
-        yield view
+        if self.streams:
+            yield view
         yield from self._play(view, self.engine.handle_stream(
             view.user_id, view.session_id, COMMANDS[name]))
 
@@ -172,6 +228,7 @@ class Controller:
                                    code)
         yield from _wait(view, future)
         yield from self._play(view, future.result())
+        view.scroll = view.exercise is None  # solved or given up: the next question is up
 
     @guarded
     def reference(self, view: View) -> Iterator[View]:
@@ -192,7 +249,37 @@ class Controller:
         records = self.engine.transcript(view.user_id, session_id)
         _reset(view, session_id)
         view.messages = render.transcript_messages(records)
-        yield from self._play(view, self.engine.resume_stream(view.user_id, session_id))
+        over = bool(records) and records[-1].kind == "report"  # said once is enough
+        yield from self._play(view, self.engine.resume_stream(view.user_id, session_id),
+                              show=not over)
+        view.plan = self._plan_of(view)
+        self._list(view)
+        yield view
+
+    def _plan_of(self, view: View) -> dict[str, Any]:
+        return dict(self.engine.report(view.user_id, view.session_id).to_dict()["plan"])
+
+    # ------------------------------------------------------------ progress across sessions
+    @guarded
+    def show_progress(self, view: View) -> Iterator[View]:
+        """This browser's progress over its past sessions (its own sessions only)."""
+        self._ensure_user(view)
+        p = progress_of(self.engine, view.user_id)
+        view.history_md = progress_markdown(p)
+        view.history = progress.timeline_rows(p.to_dict()["timeline"])
+        yield view
+
+    @guarded
+    def practice(self, view: View) -> Iterator[View]:
+        """'Practice my weak spots': a new interview on the weakest topics so far."""
+        self._ensure_user(view)
+        plan = progress_of(self.engine, view.user_id).practice_plan()
+        if plan is None:
+            yield self.notify(view, "No scored answers yet: finish a few questions first, "
+                                    "then practise your weak spots.")
+            return
+        yield from self.start(view, plan["topics"], "Adaptive", plan["questions"],
+                              plan["mode"])
 
     @guarded
     def show_report(self, view: View, session_id: str | None) -> Iterator[View]:
@@ -211,9 +298,10 @@ class Controller:
         view.toasts.append(text)
         return view
 
-    def _play(self, view: View, events: Iterable[Event]) -> Iterator[View]:
+    def _play(self, view: View, events: Iterable[Event], show: bool = True) -> Iterator[View]:
         """Render the engine's events; streamed words show up as they arrive and are
-        replaced by the final event that carries them."""
+        replaced by the final event that carries them. With `show` False a report adds no
+        chat line (a finished session's transcript already ends with one)."""
         streaming = False
         for event in events:
             if isinstance(event, TextDelta):
@@ -224,17 +312,18 @@ class Controller:
             if streaming:
                 view.messages.pop()
                 streaming = False
-            self._apply(view, event)
+            self._apply(view, event, show=show or not isinstance(event, ReportReady))
         self._refresh_progress(view)
         yield view
 
-    def _apply(self, view: View, event: Event) -> None:
-        view.messages += render.messages_for(event)
+    def _apply(self, view: View, event: Event, show: bool = True) -> None:
+        if show:
+            view.messages += render.messages_for(event)
         if isinstance(event, Notice) and event.level == "warning":
             view.toasts.append(event.text)
         elif isinstance(event, ExerciseOffered):
             view.exercise, view.new_code = render.exercise_markdown(event), event.starter
-            view.code_status = ""
+            view.code_status, view.code_runs = "", view.code_runs + 1
         elif isinstance(event, QuestionAsked):
             view.exercise = None
         elif isinstance(event, CodeResult):
@@ -242,13 +331,14 @@ class Controller:
         elif isinstance(event, ReportReady):
             view.exercise = None
             self._set_report(view, event.session_id, event.report, event.markdown)
+            self._list(view)  # the session is finished: the list says so now
 
     def _refresh_progress(self, view: View) -> None:
         if not view.session_id:
             return
         report = self.engine.report(view.user_id, view.session_id).to_dict()
-        view.progress = render.progress_markdown(report)
         view.chart = render.topic_rows(report)
+        view.progress = render.progress_markdown(report) + progress.score_bars(view.chart)
         usage = report.get("usage", {})
         view.brain = render.brain_markdown(usage.get("brain", self.brain_name()),
                                            bool(usage.get("llm_failed")))
@@ -292,16 +382,21 @@ def _wait(view: View, future) -> Iterator[View]:
 
 
 def warm_up(engine: Any) -> None:
-    """Load the embedding model before the first candidate needs it (the engine's own
-    `warm_up()` when it has one). Failures only cost the first candidate some time."""
-    try:
-        warm = getattr(engine, "warm_up", None)
-        if warm is not None:
-            warm()
-            return
-        embedder = getattr(getattr(engine, "store", None), "embedder", None)
-        if embedder is not None:
-            embedder.load()
-        engine.topics()
-    except Exception as e:  # never stop the app for a warm-up
-        log.warning("warm-up failed: %s", e)
+    """Load everything the first question and the first grade need before the first
+    candidate does: the embedding model and the knowledge store, the question bank, the
+    session database (its migrations), and the grader's model and score maps. Each step
+    is optional (an injected engine may lack it); failures only cost the first candidate
+    some time."""
+    steps = [
+        lambda: getattr(getattr(engine, "store", None), "embedder", None).load(),
+        engine.topics,
+        lambda: engine.sessions.open(),
+        lambda: engine.bank.get(""),  # loads the bank; the missing id is expected
+        lambda: engine.grader.model.load(),
+        lambda: engine.grader.models,
+    ]
+    for step in steps:
+        try:
+            step()
+        except Exception as e:  # never stop the app for a warm-up
+            log.debug("warm-up step skipped: %s", e)

@@ -1,16 +1,20 @@
 """The page: Gradio components, and the wiring from each button to the `Controller`.
 
-Every handler takes the tab's `View` (a `gr.State`, one per browser session) and yields
-`paint(view)`, the same tuple of outputs for every event. Slow events are limited by
-Gradio's queue: candidate turns share the "turn" limit, code runs the "executor" limit
-(the sandbox's concurrency), so one user's long run never blocks another user's answer.
+Every handler takes the tab's `View` (a `gr.State`, one per browser session) and sends only
+what a turn changes: the chat, the progress panel and a hidden "panels key". The side panels
+(exercise and code, code result, report and downloads, sessions, brain) are painted by a
+separate `panels` event, which the browser fires only when the key changes, so an ordinary
+answer costs four outputs, not fourteen. (In Gradio every `gr.update()` rebuilds its
+component and its API schema; plain values are cheap.) Slow events are limited by Gradio's
+queue: candidate turns share the "turn" limit, code runs the "executor" limit (the
+sandbox's concurrency), so one user's long run never blocks another user's answer.
 """
 
 from __future__ import annotations
 
 import html
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +27,26 @@ from interviewer.ui.identity import STORAGE_KEY
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 TITLE = "torch-interviewer · PyTorch mock interview"
-TURN_CONCURRENCY = 4
+TURN_CONCURRENCY = 8
 INTRO = ("## 🔥 torch-interviewer\nA mock PyTorch / ML-engineering interview: answer in your "
          "own words, get a grade with the key points you covered or missed, try coding "
          "exercises in a sandbox, and take home a report.")
-# What an API client (gradio_client) gets back from every turn, in order: `Page.outputs()`
-# without the per-session gr.State and the code panel's layout group.
-API_OUTPUTS = ("chat", "answer", "exercise", "code", "code_result", "progress", "chart",
-               "report", "download_md", "download_json", "sessions", "brain")
+# What an API client (gradio_client) gets back, in order (gr.State is not part of the API):
+# every turn (/start /answer /hint /skip /repeat /end /reference /run_code /resume) returns
+# TURN_API; /answer also clears the answer box, /run_code also returns the code result,
+# /resume also the start panel's settings. /panels (and /sessions, /report) return
+# PANELS_API; call it when the key (TURN_API[2]) changed, as the page does.
+TURN_API = ("chat", "progress", "panels_key")
+PANELS_API = ("exercise", "code", "code_result", "report", "download_md", "download_json",
+              "sessions", "brain")
+SETTINGS_API = ("topics", "difficulty", "questions", "mode")
 CHAT_PLACEHOLDER = ("**Choose your topics and press Start interview.**<br>Answer in the box "
                     "below the chat; use Hint, Skip, Repeat or End at any time.")
+HISTORY_COLUMNS = {"session": [], "topic": [], "score": []}
+NO_REPORT = "*The report appears here when the interview ends.*"
+# Brings the chat into view when a code run closed the exercise (the key ends in "|scroll").
+SCROLL_JS = ("(key) => { if (key && key.endsWith('|scroll')) { const c = "
+             "document.querySelector('#chat'); if (c) c.scrollIntoView({block: 'start'}); } }")
 
 
 class Page:
@@ -102,13 +116,8 @@ class Page:
     def _side_panels(self) -> None:
         with gr.Accordion("Progress", open=True, elem_id="progress-panel"):
             self.progress = gr.Markdown(View().progress, elem_id="progress")
-            self.chart = gr.BarPlot(pd.DataFrame({"topic": [], "score": []}), x="topic",
-                                    y="score", y_lim=[0, 5], title="Score by topic (0–5)",
-                                    height=220, elem_id="chart", x_label_angle=-30,
-                                    visible=False)
         with gr.Accordion("Report", open=True, elem_id="report-panel"):
-            self.report = gr.Markdown("*The report appears here when the interview ends.*",
-                                      elem_id="report", max_height=600)
+            self.report = gr.Markdown(NO_REPORT, elem_id="report", max_height=600)
             with gr.Row():
                 self.download_md = gr.DownloadButton("⬇ Markdown", visible=False, size="sm",
                                                      elem_id="download-md")
@@ -121,54 +130,102 @@ class Page:
                 self.resume = gr.Button("Resume", size="sm", elem_id="resume")
                 self.past_report = gr.Button("Report", size="sm", elem_id="past-report")
                 self.refresh = gr.Button("↻ Refresh", size="sm", elem_id="refresh")
+        with gr.Accordion("Your progress across sessions", open=False,
+                          elem_id="history-panel") as self.history_panel:
+            self.history = gr.Markdown("*Open this panel to see your progress.*",
+                                       elem_id="history")
+            self.history_plot = gr.LinePlot(pd.DataFrame(HISTORY_COLUMNS), x="session",
+                                            y="score", color="topic", y_lim=[0, 5],
+                                            title="Score by topic per session (0–5)",
+                                            height=240, elem_id="history-plot")
+            with gr.Row():
+                self.practice = gr.Button("🎯 Practice my weak spots", size="sm",
+                                          variant="primary", elem_id="practice")
+                self.history_refresh = gr.Button("↻ Update", size="sm",
+                                                 elem_id="history-refresh")
+        self.panels_key = gr.Textbox(visible="hidden", elem_id="panels-key")
 
-    def outputs(self) -> list[Any]:
-        return [self.view, self.chat, self.answer, self.code_panel, self.exercise, self.code,
-                self.code_result, self.progress, self.chart, self.report, self.download_md,
-                self.download_json, self.sessions, self.brain]
+    def turn_outputs(self) -> list[Any]:
+        return [self.view, self.chat, self.progress, self.panels_key]
+
+    def panel_outputs(self) -> list[Any]:
+        return [self.view, self.code_panel, self.exercise, self.code, self.code_result,
+                self.report, self.download_md, self.download_json, self.sessions, self.brain]
+
+    def settings_outputs(self) -> list[Any]:
+        return [self.topics, self.difficulty, self.questions, self.mode]
 
 
-def paint(view: View, clear_answer: bool = False) -> tuple:
-    """The outputs for `view`, in `Page.outputs()` order. One-shot things (new starter
-    code, pop-up warnings) are consumed here."""
+def _toasts(view: View) -> None:
     for text in view.toasts:
         gr.Warning(html.escape(text))
     view.toasts = []
+
+
+def paint_turn(view: View) -> tuple:
+    """What every turn sends: the chat, the progress panel and the panels key."""
+    _toasts(view)
+    key = view.panels_key() + ("|scroll" if view.scroll else "")
+    view.scroll = False
+    return view, view.messages, view.progress, key
+
+
+def paint_panels(view: View) -> tuple:
+    """The side panels, in `Page.panel_outputs()` order; new starter code is consumed."""
+    _toasts(view)
     code, view.new_code = view.new_code, None
     files = view.report_files or [None, None]
-    return (view, view.messages, "" if clear_answer else gr.update(),
-            gr.update(visible=view.exercise is not None), view.exercise or "",
-            gr.update() if code is None else code, view.code_status, view.progress,
-            gr.update(value=pd.DataFrame(view.chart or {"topic": [], "score": []}),
-                      visible=bool(view.chart)),
-            view.report_md or "*The report appears here when the interview ends.*",
+    return (view, gr.update(visible=view.exercise is not None), view.exercise or "",
+            gr.skip() if code is None else code, view.code_status, view.report_md or NO_REPORT,
             gr.update(value=files[0], visible=bool(files[0])),
             gr.update(value=files[1], visible=bool(files[1])),
-            gr.update(choices=view.sessions), view.brain or gr.update())
+            gr.update(choices=view.sessions), view.brain or gr.skip())
 
 
-def _painted(views: Iterator[View], clear_answer: bool = False) -> Iterator[tuple]:
-    first = True
+def paint_settings(view: View) -> tuple:
+    """A resumed session's settings for the start panel (unchanged when there is none)."""
+    plan, view.plan = view.plan, None
+    if not plan:
+        return (gr.skip(),) * 4
+    level = {v: k for k, v in DIFFICULTIES.items()}.get(plan.get("difficulty"), "Adaptive")
+    return (list(plan.get("topics") or []), level, plan.get("questions", 5),
+            plan.get("mode", "mixed"))
+
+
+def _painted(views: Iterator[View], *extra: Callable[[View], tuple]) -> Iterator[tuple]:
     for view in views:
-        yield paint(view, clear_answer and first)
-        first = False
+        out = paint_turn(view)
+        for more in extra:
+            out += more(view)
+        yield out
 
 
 def build(controller: Controller, secret: str, code_concurrency: int) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         page = Page(controller, secret)
         _wire_interview(page, controller)
-        _wire_sessions(demo, page, controller)
-        page.run.click(_handler(controller.run_code), [page.view, page.code], page.outputs(),
+        _wire_panels(demo, page, controller)
+        _wire_progress(page, controller)
+        page.run.click(_handler(controller.run_code, extra=(_code_result,)),
+                       [page.view, page.code], [*page.turn_outputs(), page.code_result],
                        api_name="run_code", concurrency_id="executor",
                        concurrency_limit=code_concurrency, show_progress="minimal")
     return demo
 
 
-def _handler(method, *bound: Any, clear_answer: bool = False):
-    """An event handler that forwards to a Controller method and paints each View."""
+def _code_result(view: View) -> tuple:
+    return (view.code_status,)
+
+
+def _clear_answer(view: View) -> tuple:
+    return ("",)
+
+
+def _handler(method, *bound: Any, extra: tuple = ()):
+    """An event handler that forwards to a Controller method and paints each View: the turn
+    outputs, then those of each `extra` painter."""
     def handler(view: View, *inputs: Any) -> Iterator[tuple]:
-        yield from _painted(method(view, *bound, *inputs), clear_answer)
+        yield from _painted(method(view, *bound, *inputs), *extra)
     handler.__name__ = "_".join([method.__name__, *map(str, bound)])
     params = list(inspect.signature(method).parameters.values())
     handler.__signature__ = inspect.Signature([params[0], *params[1 + len(bound):]])
@@ -176,15 +233,16 @@ def _handler(method, *bound: Any, clear_answer: bool = False):
 
 
 def _wire_interview(page: Page, ctl: Controller) -> None:
-    out, turn = page.outputs(), {"concurrency_id": "turn",
-                                 "concurrency_limit": TURN_CONCURRENCY}
+    out, turn = page.turn_outputs(), {"concurrency_id": "turn",
+                                      "concurrency_limit": TURN_CONCURRENCY,
+                                      "show_progress": "minimal"}
     page.start.click(_handler(ctl.start), [page.view, page.topics, page.difficulty,
                                            page.questions, page.mode], out,
                      api_name="start", **turn).success(
         lambda: gr.Accordion(open=False), None, page.start_panel, queue=False,
         api_visibility="private")
-    gr.on([page.send.click, page.answer.submit], _handler(ctl.send, clear_answer=True),
-          [page.view, page.answer], out, api_name="answer", **turn)
+    gr.on([page.send.click, page.answer.submit], _handler(ctl.send, extra=(_clear_answer,)),
+          [page.view, page.answer], [*out, page.answer], api_name="answer", **turn)
     for name in ("hint", "skip", "repeat", "end"):
         getattr(page, name).click(_handler(ctl.command, name), [page.view], out,
                                   api_name=name, **turn)
@@ -192,18 +250,49 @@ def _wire_interview(page: Page, ctl: Controller) -> None:
                          **turn)
 
 
-def _wire_sessions(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
-    out = page.outputs()
+def _wire_panels(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
+    panels, settings = page.panel_outputs(), page.settings_outputs()
 
     def identify(view: View, stored: Any) -> Iterator[tuple]:
-        for painted in _painted(ctl.identify(view, stored)):
+        for painted in _painted(ctl.identify(view, stored), paint_settings):
             yield (*painted, view.user_id)
 
-    demo.load(identify, [page.view, page.browser_user], [*out, page.browser_user],
-              api_visibility="private")
-    page.refresh.click(_handler(ctl.list_sessions), [page.view], out, api_name="sessions")
-    page.resume.click(_handler(ctl.resume), [page.view, page.sessions], out,
+    demo.load(identify, [page.view, page.browser_user],
+              [*page.turn_outputs(), *settings, page.browser_user], api_visibility="private")
+    page.panels_key.change(lambda view: paint_panels(view), [page.view], panels,
+                           api_name="panels", queue=False, show_progress="hidden")
+    page.panels_key.change(None, [page.panels_key], None, js=SCROLL_JS, queue=False,
+                           api_visibility="private")
+    page.refresh.click(_panels_handler(ctl.list_sessions), [page.view], panels,
+                       api_name="sessions")
+    page.resume.click(_handler(ctl.resume, extra=(paint_settings,)),
+                      [page.view, page.sessions], [*page.turn_outputs(), *settings],
                       api_name="resume", concurrency_id="turn",
                       concurrency_limit=TURN_CONCURRENCY)
-    page.past_report.click(_handler(ctl.show_report), [page.view, page.sessions], out,
-                           api_name="report")
+    page.past_report.click(_panels_handler(ctl.show_report), [page.view, page.sessions],
+                           panels, api_name="report")
+
+
+def _wire_progress(page: Page, ctl: Controller) -> None:
+    def show(view: View) -> Iterator[tuple]:
+        for v in ctl.show_progress(view):
+            yield v, v.history_md, pd.DataFrame(v.history or HISTORY_COLUMNS)
+
+    outputs = [page.view, page.history, page.history_plot]
+    page.history_panel.expand(show, [page.view], outputs, api_visibility="private")
+    page.history_refresh.click(show, [page.view], outputs, api_name="progress")
+    page.practice.click(_handler(ctl.practice), [page.view], page.turn_outputs(),
+                        api_name="practice", concurrency_id="turn",
+                        concurrency_limit=TURN_CONCURRENCY).success(
+        lambda: (gr.Accordion(open=False), gr.Accordion(open=False)), None,
+        [page.start_panel, page.history_panel], queue=False, api_visibility="private")
+
+
+def _panels_handler(method):
+    """A handler that paints the side panels (and shows the chat's notices as toasts)."""
+    def handler(view: View, *inputs: Any) -> Iterator[tuple]:
+        for v in method(view, *inputs):
+            yield paint_panels(v)
+    handler.__name__ = method.__name__
+    handler.__signature__ = inspect.signature(method)
+    return handler
