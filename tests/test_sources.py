@@ -209,3 +209,18 @@ def test_private_sources_are_seen_only_by_their_owner(both, settings, knowledge_
     public = store.with_sources([], viewer="bob")
     assert "ann-bank/Q1" not in {m["qid"] for m in public.snapshot()["metadatas"]}
     assert store.with_sources([], viewer="bob").count() == 105  # built-in + python-notes
+
+
+def test_grade_command_finds_namespaced_questions(both, settings):
+    from interviewer.grading.commands import _question
+
+    def ask(qid: str):
+        return _question(argparse.Namespace(question_id=qid, question=None, reference=None),
+                         settings)
+
+    assert ask("pytorch/Q17").id == ask("Q17").id == "Q17" and ask("Q17").key_points
+    mine = ask("python-notes/Q2")
+    assert (mine.id, mine.question, mine.key_points) == \
+        ("python-notes/Q2", "What is a Python decorator?", [])
+    with pytest.raises(InputError, match="no question 'python-notes/Q9'"):
+        ask("python-notes/Q9")

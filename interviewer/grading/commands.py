@@ -29,9 +29,16 @@ def _question(args: argparse.Namespace, settings: Settings):
                         reference=args.reference)
     if not args.question_id:
         raise InputError("give --question-id, or both --question and --reference")
+    from interviewer.knowledge.sources import BUILTIN, split_id
+
+    source, local_id = split_id(args.question_id)
+    if source != BUILTIN:  # a question of an ingested source (my-notes/Q3): from the store
+        from interviewer.knowledge.store import KnowledgeStore
+
+        return KnowledgeStore(settings).get_question(args.question_id)
     folder = settings.knowledge_dir / "questions"
     for q in load_questions([folder]):
-        if q.id == args.question_id:
+        if q.id == local_id:
             return q
     raise InputError(f"unknown question id {args.question_id!r} (looked in {folder})")
 
