@@ -533,3 +533,23 @@ def test_placeholder_answers_are_unanswered(placeholder):
     assert [(q.question, q.topic) for q in qs] == [("What is a leaf tensor?", "General")]
     with pytest.raises(InputError, match=r":3: question 'What is a tensor\?' has no answer"):
         parse_markdown(text)
+
+
+def test_labelled_answers_keep_their_sub_headings():
+    text = md("""
+        ## Optimisers
+        ### Q: What does Adam keep per parameter?
+        **A**: Running means of the gradient and of its square.
+        #### Example
+        `torch.optim.Adam(model.parameters(), lr=3e-4)`
+        ### Q: Why warm up?
+        **A**: Early steps are noisy.
+        ## Data
+        ### Q: What does a sampler do?
+        **A**: It yields dataset indices.
+        """)
+    qs = parse_markdown(text)
+    assert [(q.question, q.topic) for q in qs] == [
+        ("What does Adam keep per parameter?", "Optimisers"), ("Why warm up?", "Optimisers"),
+        ("What does a sampler do?", "Data")]
+    assert "#### Example" in qs[0].answer and "lr=3e-4" in qs[0].answer

@@ -151,7 +151,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     if not infos:
         print("no sources yet; run `interviewer ingest`")
     for s in infos:
-        tag = " (built-in)" if s.builtin else ""
+        tag = " (built-in)" if s.builtin else f" (private to {s.owner})" if s.owner else ""
         print(f"{s.name}{tag}: {s.questions} questions in {s.topics} topics"
               f"{'  from ' + s.origin if s.origin else ''}")
     return 0

@@ -53,7 +53,9 @@ def topic_of(doc: Document, ln: Line) -> str | None:
 
 
 def _read_labelled(doc: Document, default_topic: str) -> Iterator[ParsedQA]:
+    """Q/A labels. When the question is a heading, deeper headings belong to its answer."""
     topic, q_line, q_num, q_parts, a_parts, in_answer = default_topic, None, None, [], [], False
+    q_level = 7  # level of the question's heading (7: not a heading)
 
     def flush() -> Iterator[ParsedQA]:
         if q_line is not None:
@@ -68,9 +70,12 @@ def _read_labelled(doc: Document, default_topic: str) -> Iterator[ParsedQA]:
             yield from flush()
             q_line, q_num = ln.no, qm.group(1) or qm.group(2)
             q_parts, a_parts, in_answer = [ln.text], [], False
+            q_level = doc.headings.get(ln.no, (7, ""))[0]
         elif am and q_line is not None and not in_answer:
             in_answer = True
             a_parts = [am.group(1)]
+        elif new_topic is not None and in_answer and doc.headings[ln.no][0] > q_level:
+            a_parts.append(ln.text)
         elif new_topic is not None:
             yield from flush()
             topic, q_line = new_topic or topic, None
