@@ -30,6 +30,7 @@ from interviewer.knowledge.models import Question, topic_slug
 from interviewer.knowledge.relevance import is_match, relevance, strip_frame
 from interviewer.knowledge.sources import BUILTIN, canonical_id, check_source_name, qualify
 from interviewer.settings import Settings
+from interviewer.topics import resolve_topic
 
 FACETS: dict[str, Callable[[Question], str]] = {
     "qa": lambda q: f"{q.question}\n{q.reference}",
@@ -119,32 +120,6 @@ class IngestSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), **{"counts": self.counts()}}
-
-
-def _stem(word: str) -> str:
-    if word.endswith("es") and len(word) > 4:
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-def _abbreviates(short: str, slug: str) -> bool:
-    """'cnn' ~ convolutional-neural-networks; 'tensor-ops', 'losses-optim', 'nn-layers' ~
-    each part is a word prefix, or the initials of a run of words, in order."""
-    return _parts_match(short.split("-"), slug.split("-"))
-
-
-def _parts_match(parts: list[str], words: list[str]) -> bool:
-    if not parts:
-        return True
-    part = parts[0]
-    for i, word in enumerate(words):
-        if _stem(word).startswith(_stem(part)) and _parts_match(parts[1:], words[i + 1:]):
-            return True
-        for k in range(2, len(words) - i + 1):
-            initials = "".join(w[0] for w in words[i:i + k])
-            if initials == part and _parts_match(parts[1:], words[i + k:]):
-                return True
-    return False
 
 
 def make_client(settings: Settings):
@@ -361,14 +336,7 @@ class KnowledgeStore:
     def resolve_topic(self, topic: str) -> str:
         """Accept a topic's name, slug, a short form ("cnn", "tensor-ops", "autograd") or a
         unique part of it; return its slug or raise naming the choices."""
-        known = self.topics()
-        slug = topic_slug(topic)
-        if slug in known:
-            return slug
-        matches = [s for s in known if slug and _abbreviates(slug, s)]
-        if len(matches) == 1:
-            return matches[0]
-        raise InputError(f"unknown topic {topic!r}; choose one of: {', '.join(sorted(known))}")
+        return resolve_topic(topic, self.topics())  # the one rule, shared with exercises
 
     def lexical(self) -> tuple[BM25, dict[str, int]]:
         """The BM25 index over everything stored (built once per store, rebuilt after ingest)."""
