@@ -224,3 +224,17 @@ def test_grade_command_finds_namespaced_questions(both, settings):
         ("python-notes/Q2", "What is a Python decorator?", [])
     with pytest.raises(InputError, match="no question 'python-notes/Q9'"):
         ask("python-notes/Q9")
+
+
+def test_engine_lists_sources_and_topics_per_user(both, settings, knowledge_questions, tmp_path):
+    from test_engine_support import make_engine
+
+    store = both[0]
+    mine = tmp_path / "mine.md"
+    mine.write_text("## Packaging\n**Q1: What is a wheel?**\n**A:** A built package archive.\n")
+    store.ingest(load_questions([mine]), source="ann-bank", owner="ann")
+    engine = make_engine(settings, store, knowledge_questions)
+    assert "packaging" not in engine.topics() and "packaging" not in engine.topics("bob")
+    assert engine.topics("ann", ["ann-bank"]) == {"packaging": "Packaging"}
+    assert [s.name for s in engine.sources("ann")] == [BUILTIN, "ann-bank", "python-notes"]
+    assert [s.name for s in engine.sources("bob")] == [BUILTIN, "python-notes"]

@@ -81,9 +81,15 @@ class Interviewer(TurnPlumbing, QuestionFlow, FollowUpFlow, Hints, ExerciseFlow,
         return self._followups
 
     # ----------------------------------------------------------------- public API
-    def topics(self) -> dict[str, str]:
-        """slug -> name of every topic in the knowledge base (for a front end's picker)."""
-        return self.store.topics()
+    def topics(self, user_id: str = "", sources: list[str] | None = None) -> dict[str, str]:
+        """slug -> name of the topics a user can be asked (for a front end's picker): those of
+        the chosen sources, else of every public source (never another user's private one)."""
+        return self.store.with_sources(sources or [], viewer=user_id).topics()
+
+    def sources(self, user_id: str = "") -> list:
+        """The knowledge sources a user can choose: the public ones and their own
+        (`SourceInfo`: name, questions, topics, builtin, origin, owner)."""
+        return self.store.list_sources(user_id)
 
     def start(self, user_id: str, plan: Plan | dict | None = None) -> tuple[str, list[Event]]:
         session_id, events = self.start_stream(user_id, plan)
