@@ -197,8 +197,8 @@ class KnowledgeStore:
             visible = {s.name for s in self.list_sources(viewer)}
             for name in names:
                 if name not in visible:
-                    raise InputError(f"unknown source {name!r}; choose one of: "
-                                     f"{', '.join(sorted(visible)) or '(none: run interviewer ingest)'}")
+                    choices = ", ".join(sorted(visible)) or "(none: run interviewer ingest)"
+                    raise InputError(f"unknown source {name!r}; choose one of: {choices}")
         key = (names, not names)
         view = self._views.get(key)
         if view is None:
@@ -224,7 +224,8 @@ class KnowledgeStore:
         the source is private to that user id (a name another owner holds is refused)."""
         check_source_name(source)
         if owner and source == BUILTIN:
-            raise InputError(f"{BUILTIN!r} is the built-in bank; a private source needs its own name")
+            raise InputError(f"{BUILTIN!r} is the built-in bank; a private source needs its own "
+                             "name")
         start = time.perf_counter()
         existing = self._existing(source, owner)
         old_hash_by_qid = {qid: h for qid, h in existing.values()}

@@ -19,7 +19,8 @@ from interviewer.knowledge.parse.text import FENCE
 # A one-line HTML heading; the closing tag is often forgotten.
 HTML_HEADING = re.compile(r"^\s*(?:\*\*)?<h([1-6])\b[^>]*>(.*?)(?:</h\1>)?(?:\*\*)?\s*$",
                           re.IGNORECASE)
-FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
+                          re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,5 @@ def read_document(text: str) -> Document:
             consumed.update(range(table.first_line, table.last_line + 1))
     lines = [Line(no, "" if no in consumed else raw.rstrip(), no in code)
              for no, raw in enumerate(raw_lines, start=1)]
-    return Document(lines, _headings(tokens, raw_lines, code), sorted(pairs, key=lambda p: p.line), title)
+    return Document(lines, _headings(tokens, raw_lines, code),
+                    sorted(pairs, key=lambda p: p.line), title)

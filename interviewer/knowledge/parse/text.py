@@ -13,9 +13,9 @@ Q_MARK = re.compile(
     r"(?:\s*(?:\*\*|__)(?=\s))?\s*(.*)$",
     re.IGNORECASE,
 )
-A_MARK = re.compile(r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*A(?:nswer)?(?:\*\*|__)?\s*[:.)]\s*(?:\*\*|__)?\s*(.*)$",
-                    re.IGNORECASE)
-# "12. **question**", also with the asterisks escaped ("12. \\*\\*question\\*\\*") as some editors save it.
+A_MARK = re.compile(r"^\s*(?:#{1,6}\s+)?(?:\*\*|__)?\s*A(?:nswer)?(?:\*\*|__)?\s*[:.)]"
+                    r"\s*(?:\*\*|__)?\s*(.*)$", re.IGNORECASE)
+# "12. **question**", also with escaped asterisks ("12. \\*\\*question\\*\\*"), as editors save it.
 NUMBERED_BOLD = re.compile(r"^\s{0,3}(\d+)[.)]\s+\\?\*\\?\*(.+?)\\?\*\\?\*:?\s*$")
 BOLD_LINE = re.compile(r"^\*\*(.+)\*\*\s*$")
 NUMBERED = re.compile(r"^(\d+)[.)]\s+(\S.*)$")
