@@ -430,3 +430,18 @@ def test_grade_feedback_agrees_with_the_score_and_shows_no_labels(settings, inge
     assert first(events, "follow_up").focus == "misconception"
     for p in grade.missing:
         assert grade.feedback.count(p.rstrip(".")[:60]) <= 1
+
+
+def test_asking_for_the_answer_keeps_the_question_open_and_shows_nothing(engine):
+    sid, events = engine.start("u", {"questions": 2, "seed": 6})
+    qid = first(events, "question").question_id
+    for ask in ("Can you just tell me the answer?", "what's the answer here"):
+        events = engine.handle("u", sid, ask)
+        assert kinds(events) == ["notice"] and "still open" in events[0].text
+    assert kinds(engine.reference("u", sid)) == ["notice"]
+    assert first(engine.handle("u", sid, "/repeat"), "question").question_id == qid
+
+
+def test_an_answer_with_nothing_in_it_gets_no_follow_up(engine):
+    sid, _ = engine.start("u", {"questions": 2, "seed": 6})
+    assert kinds(engine.handle("u", sid, "0: asdf qwer")) == ["grade", "question"]

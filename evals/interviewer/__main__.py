@@ -17,6 +17,7 @@ from pathlib import Path
 from evals.interviewer.candidates import TYPES, Candidate, load_rows
 from evals.interviewer.checks import Tally, state_checks
 from evals.split import side
+from interviewer.engine.candidate_input import parse_command
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = [REPO / "evals" / "data" / "dev.jsonl", REPO / "evals" / "data" / "extra" /
@@ -56,17 +57,18 @@ def interview(engine, cand: Candidate, n: int, seed: int, refs: dict[str, str]) 
     while events and events[-1].kind != "report" and budget > 0:
         budget -= 1
         last = events[-1]
-        prompts.append(last.text)
-        open_ids = {last.question_id} | _open_follow_up(engine, sid)
+        if last.kind in ("question", "follow_up"):
+            prompts.append(last.text)
+        open_ids = _open_ids(engine, sid)
         tally.reference_probe(engine.reference(USER, sid), open_ids)
         if last.kind == "follow_up":
             said = cand.follow_up(last.question_id, last.text)
         elif last.kind == "question":
             said = cand.answer(last.question_id, cand.questions[last.question_id].question)
-        else:
-            said = "/skip"
+        else:  # a notice (e.g. the answer was refused): the candidate gives up on it
+            said = cand.after_notice()
         events = engine.handle(USER, sid, said)
-        tally.message(events, refs, said, command=said.startswith("/"))
+        tally.message(events, refs, said, command=parse_command(said) is not None)
     finished = bool(events) and events[-1].kind == "report"
     state = SessionState.from_dict(engine.sessions.load(sid, USER).state)
     state_checks(tally, state, prompts, cand.questions, engine.followups, finished)
@@ -83,14 +85,16 @@ def interview(engine, cand: Candidate, n: int, seed: int, refs: dict[str, str]) 
                                            for i in state.items for a in i.attempts)}
 
 
-def _open_follow_up(engine, sid: str) -> set[str]:
+def _open_ids(engine, sid: str) -> set[str]:
+    """The open question's id, and its open follow-up's rubric id."""
     from interviewer.engine.state import SessionState
 
     state = SessionState.from_dict(engine.sessions.load(sid, USER).state)
     item = state.current
-    if item is None or item.follow_up is None or not item.follow_up.rubric:
+    if item is None:
         return set()
-    return {item.follow_up.rubric}
+    pending = item.follow_up
+    return {item.ref_id} | ({pending.rubric} if pending and pending.rubric else set())
 
 
 def summarize(runs: list[dict]) -> dict:

@@ -100,6 +100,11 @@ class Candidate:
         words = sentences[0].split()
         return "I think " + " ".join(words[: max(6, len(words) // 2)]).rstrip(".,;") + ", roughly."
 
+    def after_notice(self) -> str:
+        """What the candidate says when the interviewer answered with a notice (say, a
+        refusal to hand out the answer): it gives up on the question."""
+        return "I don't know"
+
     def _say(self, kind: str, qid: str, asked: str, avoid: str | None = None) -> str:
         if kind == "empty":
             return ""

@@ -15,14 +15,25 @@ DONT_KNOW = {"i dont know", "i do not know", "idk", "dont know", "no idea", "i h
              "i dont know the answer", "i am not sure", "im not sure", "pass"}
 
 
+# A short message asking to be given the answer ("just tell me the answer", "what's the
+# answer?"): the reference is never shown before the candidate tries or gives up.
+ASKS_FOR_ANSWER = re.compile(
+    r"^(can|could|would|will) you (just )?(tell|give|show) me the (right |correct |reference )?"
+    r"answer|^(just )?(tell|give|show) me the (right |correct |reference )?answer|"
+    r"^what(s| is) the (right |correct )?answer( here)?\b")
+
+
 def parse_command(text: str) -> str | None:
-    """'hint' | 'skip' | 'repeat' | 'end' | 'idk' for a command, None for an answer."""
+    """'hint' | 'skip' | 'repeat' | 'end' | 'idk' | 'wants_answer' for a command, None for
+    an answer."""
     t = text.strip().lower()
     if t in COMMANDS:
         return COMMANDS[t]
     bare = re.sub(r"[^a-z ]+", "", t.replace("'", "").replace("\u2019", "")).strip()
     bare = re.sub(r"\s+", " ", bare)
-    return "idk" if bare in DONT_KNOW else None
+    if bare in DONT_KNOW:
+        return "idk"
+    return "wants_answer" if len(bare) < 80 and ASKS_FOR_ANSWER.search(bare) else None
 
 
 def extract_code(text: str) -> str | None:

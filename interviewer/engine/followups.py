@@ -9,6 +9,8 @@ After a graded answer:
    (graded on those points only);
 3. else, when the answer was complete, a curated follow-up goes deeper (graded on its own
    record).
+An answer with nothing covered and a score below 0.5 (empty, off-topic, gibberish) gets no
+follow-up: the interview moves on.
 A curated follow-up without a record (its topic's followups file does not exist yet) is asked
 as conversation and not scored. A point the grader judged covered is never challenged.
 """
@@ -27,6 +29,7 @@ from interviewer.knowledge.models import FollowUpRecord, Question
 
 CURATED_MATCH = 0.35  # cosine similarity above which a curated follow-up fits missed points
 MAX_POINTS = 2
+NOTHING_TO_PROBE = 0.5  # below this score, with no point covered, there is no follow-up
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
@@ -79,6 +82,8 @@ def plan_follow_up(question: Question, grade: Grade, used: Sequence[str],
     if challenge is not None:
         return challenge
     covered = set(grade.covered)
+    if question.key_points and not covered and grade.score < NOTHING_TO_PROBE:
+        return None  # nothing to build on (empty, off-topic, gibberish): move on
     missing = tuple(p for p in grade.missing if p not in covered)[:MAX_POINTS]
     if missing:
         graded = [f for f in unused if book.record(question.id, f) is not None]

@@ -35,8 +35,15 @@ def _idk(engine, state: SessionState, item: Item) -> Iterator[Event]:
     yield from engine._advance(state)
 
 
+def _wants_answer(engine, state: SessionState, item: Item) -> Iterator[Event]:
+    yield Notice("I can't give you the answer before you've had a go: try it in your own "
+                 "words, ask for a /hint, or say \"I don't know\" to see the reference "
+                 "(that scores 0). The question is still open.")
+
+
 COMMAND_HANDLERS: dict[str, Handler] = {
     "end": _end, "repeat": _repeat, "hint": _hint, "skip": _skip, "idk": _idk,
+    "wants_answer": _wants_answer,
 }
 
 

@@ -93,7 +93,7 @@ class QuestionFlow:
         ctx = AskContext(question=question, topic_name=state.topic_names.get(topic, topic),
                          number=number, total=state.plan_model.questions,
                          difficulty=pick.difficulty,
-                         previous_score=last.score if last else None,
+                         previous_score=last.graded()[-1].score if last else None,
                          previous_feedback=_feedback(last), history=history(state))
         text = yield from self._say(state, "question", "ask", ctx)
         item = Item(number=number, kind="question", ref_id=question.id, topic=topic,

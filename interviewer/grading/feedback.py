@@ -74,15 +74,18 @@ def relevant_hits(points: Sequence[PointVerdict],
             reversed_point(h, texts) is None]
 
 
-def opener(score: float, anything_right: bool = False) -> str:
-    """The first words, by score: praise only from 2.5 up."""
+def opener(score: float, covered_share: float = 0.0) -> str:
+    """The first words: praise only from 2.5 up; below it, words that still agree with the
+    verdicts (`covered_share`: the share of key points judged covered)."""
     if score >= 4.5:
         return "Excellent answer."
     if score >= 3.5:
         return "Good answer."
     if score >= PRAISE_FROM:
         return "A fair answer, with gaps."
-    if score >= 1.0 or anything_right:
+    if covered_share >= 0.5:
+        return "Some of this is right, but not enough of it for a good score yet."
+    if score >= 1.0 or covered_share > 0:
         return "This answer misses most of what matters here."
     return "This answer doesn't address the question yet."
 
@@ -111,7 +114,8 @@ def explain(grade: Grade, score: float) -> str:
     statement in the candidate's own words, then notes. Points are not repeated here."""
     points = unique_verdicts(grade.points)
     texts = [p.point for p in points]
-    parts = [opener(score, anything_right=any(p.verdict == "covered" for p in points))]
+    share = sum(p.verdict == "covered" for p in points) / len(points) if points else 0.0
+    parts = [opener(score, share)]
     parts += [misconception_text(h, texts) for h in relevant_hits(points, grade.misconceptions)[:2]]
     if grade.details.get("injection"):
         parts.append(INJECTION_NOTE)
