@@ -356,37 +356,60 @@ class KnowledgeStore:
         `min_relevance`, hits below it are left out (a query may then get no hits)."""
         if not queries:
             return []
-        topic_flt = {"topic_slug": self.resolve_topic(topic)} if topic else None
-        filters = [f for f in (where, topic_flt, self._source_filter()) if f]
-        flt = filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
         subjects = [strip_frame(q) for q in queries]
-        framed = [s for q, s in zip(queries, subjects) if s != q]  # only these need a vector
-        encoded = self.embedder.encode([*queries, *framed])
-        extra = iter(encoded[len(queries):])
-        vectors = [*encoded[:len(queries)],
-                   *(next(extra) if s != q else v for q, s, v in zip(queries, subjects, encoded))]
+        vectors, subject_vectors = self._encode(list(queries), subjects)
         bm25, row_of = self.lexical()
         n = min(max(CANDIDATES, k * len(FACETS)), max(1, len(row_of)))
-        res = self.collection.query(query_embeddings=list(vectors[:len(queries)]), n_results=n,
-                                    where=flt, include=["metadatas", "distances", "embeddings"])
+        res = self.collection.query(query_embeddings=vectors, n_results=n,
+                                    where=self._where(topic, where),
+                                    include=["metadatas", "distances", "embeddings"])
         out: list[list[Hit]] = []
-        for i, (query, cids, metas, dists, embs) in enumerate(zip(
-                queries, res["ids"], res["metadatas"], res["distances"], res["embeddings"])):
+        for i, query in enumerate(queries):
+            scorer = _Scorer(query, subjects[i], subject_vectors[i], bm25, row_of)
             best: dict[str, Hit] = {}
-            subject, svec = subjects[i], vectors[len(queries) + i]
-            for cid, m, d, e in zip(cids, metas, dists, embs):
-                row = row_of.get(cid)
-                lex = bm25.score(query, row) if row is not None else 0.0
-                raw = round(1.0 - float(d) + LEXICAL_WEIGHT * lex, 4)
-                sub = float(svec @ e) + LEXICAL_WEIGHT * (bm25.score(subject, row)
-                                                          if row is not None else 0.0)
-                hit = Hit(m["qid"], relevance(sub), m["topic"], m["question"],
-                          m.get("source", BUILTIN), raw, round(sub, 4))
+            for cid, m, d, e in zip(res["ids"][i], res["metadatas"][i], res["distances"][i],
+                                    res["embeddings"][i]):
+                hit = scorer.hit(cid, m, float(d), e)
                 if m["qid"] not in best or hit.raw > best[m["qid"]].raw:
                     best[m["qid"]] = hit
             ranked = sorted(best.values(), key=lambda h: -h.raw)[:k]
             out.append([h for h in ranked if min_relevance is None or h.score >= min_relevance])
         return out
+
+    def _where(self, topic: str | None, where: dict[str, Any] | None) -> dict[str, Any] | None:
+        topic_flt = {"topic_slug": self.resolve_topic(topic)} if topic else None
+        filters = [f for f in (where, topic_flt, self._source_filter()) if f]
+        return filters[0] if len(filters) == 1 else ({"$and": filters} if filters else None)
+
+    def _encode(self, queries: list[str], subjects: list[str]) -> tuple[list, list]:
+        """Vectors of the queries and of their subjects (encoded only when a frame was cut)."""
+        framed = [s for q, s in zip(queries, subjects) if s != q]
+        encoded = self.embedder.encode([*queries, *framed])
+        extra = iter(encoded[len(queries):])
+        vectors = list(encoded[:len(queries)])
+        return vectors, [next(extra) if s != q else v
+                         for q, s, v in zip(queries, subjects, vectors)]
+
+
+@dataclass(frozen=True)
+class _Scorer:
+    """Scores one query's candidates: the ranking score, and the subject score that
+    relevance comes from."""
+
+    query: str
+    subject: str
+    subject_vector: Any
+    bm25: BM25
+    row_of: dict[str, int]
+
+    def hit(self, cid: str, m: dict[str, Any], distance: float, embedding) -> Hit:
+        row = self.row_of.get(cid)
+        lex = self.bm25.score(self.query, row) if row is not None else 0.0
+        raw = round(1.0 - distance + LEXICAL_WEIGHT * lex, 4)
+        sub_lex = self.bm25.score(self.subject, row) if row is not None else 0.0
+        sub = float(self.subject_vector @ embedding) + LEXICAL_WEIGHT * sub_lex
+        return Hit(m["qid"], relevance(sub), m["topic"], m["question"],
+                   m.get("source", BUILTIN), raw, round(sub, 4))
 
 
 def migrate(col) -> None:
