@@ -553,3 +553,19 @@ def test_labelled_answers_keep_their_sub_headings():
         ("What does Adam keep per parameter?", "Optimisers"), ("Why warm up?", "Optimisers"),
         ("What does a sampler do?", "Data")]
     assert "#### Example" in qs[0].answer and "lr=3e-4" in qs[0].answer
+
+
+def test_html_table_with_row_headers_and_tbody():
+    text = md("""
+        <table>
+          <thead><tr><th>Q</th><th>A</th></tr></thead>
+          <tbody>
+            <tr><th>What is a tensor?</th><td>An n-dimensional array.</td></tr>
+            <tr><th>What is a module?</th><td>A layer with parameters.</td></tr>
+          </tbody>
+        </table>
+        """)
+    qs = parse_markdown(text, "export.html")
+    assert [(q.question, q.answer) for q in qs] == [
+        ("What is a tensor?", "An n-dimensional array."),
+        ("What is a module?", "A layer with parameters.")]

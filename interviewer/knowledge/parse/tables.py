@@ -120,10 +120,10 @@ class _TableReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         if tag == "tr":
-            self._row, self._header_row, self._line = [], False, self.getpos()[0]
+            self._row, self._header_row, self._line = [], True, self.getpos()[0]
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
-            self._header_row = self._header_row or tag == "th"
+            self._header_row = self._header_row and tag == "th"  # a header row is all <th>
         elif self._cell is not None:
             self._open_inline(tag)
 
