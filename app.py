@@ -9,7 +9,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from interviewer.ui import main  # noqa: E402
+from interviewer.ui import GRADIO_ENV, main  # noqa: E402
+
+for _name, _value in GRADIO_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -20,9 +21,18 @@ from interviewer.settings import Settings
 log = logging.getLogger(__name__)
 
 
+# Gradio per-event costs we do not need: it switches matplotlib's backend to "agg" and back
+# around every event (a no-op once the backend is agg), and recomputes its monitoring
+# summary with pandas over the last 10,000 events after every event (here: every 1,000th).
+GRADIO_ENV = {"MPLBACKEND": "agg", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000",
+              "GRADIO_ANALYTICS_MAX_EVENTS": "1000"}
+
+
 def build_app(settings: Settings, interviewer: Any = None):
     """The page as a `gr.Blocks` (not launched). `interviewer` defaults to the engine made
     from `settings`; tests may inject one."""
+    for name, value in GRADIO_ENV.items():
+        os.environ.setdefault(name, value)
     from interviewer.engine import make_interviewer
     from interviewer.ui.controller import Controller
     from interviewer.ui.identity import browser_secret

@@ -394,6 +394,7 @@ def warm_up(engine: Any) -> None:
         lambda: engine.bank.get(""),  # loads the bank; the missing id is expected
         lambda: engine.grader.model.load(),
         lambda: engine.grader.models,
+        lambda: engine.followups,  # the follow-up rubrics (parsed once)
     ]
     for step in steps:
         try:
