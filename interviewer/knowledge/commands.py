@@ -152,6 +152,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         print("no sources yet; run `interviewer ingest`")
     for s in infos:
         tag = " (built-in)" if s.builtin else f" (private to {s.owner})" if s.owner else ""
-        print(f"{s.name}{tag}: {s.questions} questions in {s.topics} topics"
+        print(f"{s.name}{tag}: {_count(s.questions, 'question')} in {_count(s.topics, 'topic')}"
               f"{'  from ' + s.origin if s.origin else ''}")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
