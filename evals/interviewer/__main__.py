@@ -73,7 +73,7 @@ def interview(engine, cand: Candidate, n: int, seed: int, refs: dict[str, str]) 
     state = SessionState.from_dict(engine.sessions.load(sid, USER).state)
     state_checks(tally, state, prompts, cand.questions, engine.followups, finished)
     report = events[-1].report if finished else {}
-    return {"type": cand.kind, "weakest": cand.weakest, "named": report.get("weakest_topic"),
+    return {"type": cand.kind, "weakest": cand.weakest, "medium": sorted(cand.medium), "named": report.get("weakest_topic"),
             "hit": report.get("weakest_topic") == cand.weakest, "session": sid,
             "failures": dict(tally.counts), "examples": tally.examples,
             "topic_scores": {t["topic"]: t["score"] for t in report.get("topics", [])},
@@ -144,7 +144,10 @@ def main(argv=None) -> int:
         for kind in args.types:
             for i in range(args.runs_per_type):
                 rng = random.Random(f"{args.seed}:{kind}:{i}")
-                cand = Candidate(kind, topics[i % len(topics)], bank, rows, book, rng)
+                weak = topics[i % len(topics)]
+                others = [t for t in topics if t != weak]
+                medium = frozenset() if kind == "strong" else frozenset(rng.sample(others, 2))
+                cand = Candidate(kind, weak, bank, rows, book, rng, medium)
                 runs.append(interview(engine, cand, args.questions,
                                       args.seed * 1000 + i, refs))
                 r = runs[-1]

@@ -5,7 +5,8 @@ behaviour on real questions.
 
 Main answers are human-written rows of the dev sets only (dev.jsonl, ordinary-dev.jsonl).
 A "strong" candidate is strong everywhere except one topic, where its answers are merely
-ordinary (human score 3-3.5). Follow-ups have no labelled answers: a strong candidate answers a curated follow-up with that
+ordinary (human score 3-3.5); every other type also answers two further topics only
+ordinarily, so its weak topic must stand out from ordinary ones, not just from perfect ones. Follow-ups have no labelled answers: a strong candidate answers a curated follow-up with that
 follow-up's reference in its own order of sentences, a weak one with a vague fragment of it;
 a probe of missed points is answered with another dev answer to the question of the same
 kind.
@@ -70,12 +71,14 @@ class Candidate:
     rows: dict[str, list[dict]]
     book: FollowUpBook
     rng: random.Random
+    medium: frozenset[str] = frozenset()  # topics answered only ordinarily (human 3-3.5)
     said: dict[str, str] = field(default_factory=dict)  # question id -> last main answer
 
     def behaviour(self, qid: str) -> str:
         """The type's behaviour on the weak topic ("strong" is merely ordinary there)."""
-        if self.questions[qid].topic_slug != self.weakest:
-            return "strong"
+        topic = self.questions[qid].topic_slug
+        if topic != self.weakest:
+            return "medium" if topic in self.medium else "strong"
         return "medium" if self.kind == "strong" else self.kind
 
     def answer(self, qid: str, asked: str) -> str:
