@@ -569,3 +569,22 @@ def test_html_table_with_row_headers_and_tbody():
     assert [(q.question, q.answer) for q in qs] == [
         ("What is a tensor?", "An n-dimensional array."),
         ("What is a module?", "A layer with parameters.")]
+
+
+def test_nested_details_stay_inside_their_answer():
+    text = md("""
+        ### What does zero_grad() do?
+        <details><summary>Answer</summary>
+
+        It resets `.grad` before the next backward pass.
+        <details><summary>Hint</summary>gradients accumulate</details>
+        </details>
+
+        ### Why call model.eval()?
+        <details><summary>Answer</summary>
+        Dropout and batch norm switch to inference behaviour.
+        </details>
+        """)
+    qs = parse_markdown(text)
+    assert [q.question for q in qs] == ["What does zero_grad() do?", "Why call model.eval()?"]
+    assert "gradients accumulate" in qs[0].answer and "Hint" not in qs[0].answer

@@ -28,6 +28,7 @@ from interviewer.knowledge.parse.text import (A_MARK, BOLD_LINE, DETAILS_CLOSE, 
 SECTION_WORDS = {"contents", "table of contents", "toc", "introduction", "references",
                  "resources", "conclusion", "summary", "license", "credits", "about",
                  "acknowledgements", "further reading", "contributing", "index"}
+DETAILS_ANY = re.compile(r"<details\b", re.IGNORECASE)
 LABEL_WORDS = {"show", "see", "view", "click", "reveal", "toggle", "expand", "hide", "the",
                "answer", "answers", "solution", "solutions", "explanation", "details", "hint",
                "hints", "more", "here", "to", "me", "tap", "code"}
@@ -116,12 +117,15 @@ def is_answer_label(summary: str) -> bool:
 
 
 def _details_end(lines: list[Line], i: int) -> int:
-    j = i
-    while j < len(lines) and not (not lines[j].fenced and DETAILS_CLOSE.search(lines[j].text)):
-        j += 1
-    if j == len(lines):
-        raise InputError("<details> block is never closed", where=f"line {lines[i].no}")
-    return j
+    """The line that closes the <details> opened at line i (nested blocks count)."""
+    depth = 0
+    for j in range(i, len(lines)):
+        if lines[j].fenced:
+            continue
+        depth += len(DETAILS_ANY.findall(lines[j].text)) - len(DETAILS_CLOSE.findall(lines[j].text))
+        if depth <= 0:
+            return j
+    raise InputError("<details> block is never closed", where=f"line {lines[i].no}")
 
 
 def _read_details(doc: Document, default_topic: str) -> Iterator[ParsedQA]:

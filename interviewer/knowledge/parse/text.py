@@ -56,7 +56,7 @@ def clean_topic(heading: str) -> str:
 
 
 def clean_question(text: str) -> str:
-    q = BULLET.sub("", strip_md(text))
+    q = BULLET.sub("", strip_md(re.sub(r"^\s*#{1,6}\s+", "", text)))
     m = Q_MARK.match(q)
     if m:
         q = m.group(3)
