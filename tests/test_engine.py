@@ -445,3 +445,14 @@ def test_asking_for_the_answer_keeps_the_question_open_and_shows_nothing(engine)
 def test_an_answer_with_nothing_in_it_gets_no_follow_up(engine):
     sid, _ = engine.start("u", {"questions": 2, "seed": 6})
     assert kinds(engine.handle("u", sid, "0: asdf qwer")) == ["grade", "question"]
+
+
+def test_repeating_the_question_is_not_taken_as_an_answer(engine):
+    sid, events = engine.start("u", {"questions": 2, "seed": 6})
+    asked = first(events, "question")
+    question = engine.bank.get(asked.question_id).question
+    calls = len(engine.grader.calls)
+    events = engine.handle("u", sid, question)
+    assert kinds(events) == ["notice"] and "question itself" in events[0].text
+    assert len(engine.grader.calls) == calls
+    assert kinds(engine.handle("u", sid, "3: my own answer"))[0] == "grade"

@@ -50,3 +50,8 @@ def test_a_rubric_misconception_and_an_injection_note():
     hit = MisconceptionHit("view() always copies.", Span(0, 9, "it copies"))
     said = explain(grade([(A, "missing")], [hit], score=0.5, injection=True), 0.5)
     assert '"it copies"' in said and "common mistake" in said and "ignored" in said
+
+
+def test_no_praise_when_nothing_was_covered_whatever_the_score():
+    said = explain(grade([(A, "missing"), (B, "missing")], score=2.6), 2.6)
+    assert not any(w in said for w in ("Excellent", "Good", "fair"))

@@ -43,3 +43,21 @@ def extract_code(text: str) -> str | None:
     if m:
         return m.group(1)
     return text if "\n" in text.strip() else None
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9_]+", text.lower())
+
+
+def repeats_prompt(text: str, prompts: list[str]) -> bool:
+    """The message only repeats the open question (copied back): at least 80% of its words
+    are the question's, it holds most of the question's words, and it adds fewer than 4
+    words of its own."""
+    said = _words(text)
+    for prompt in prompts:
+        asked = set(_words(prompt))
+        own = [w for w in said if w not in asked]
+        if said and len(own) < 4 and len(said) - len(own) >= 0.8 * len(said) \
+                and len(set(said) & asked) >= 0.6 * len(asked):
+            return True
+    return False

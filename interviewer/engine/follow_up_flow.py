@@ -122,8 +122,9 @@ class FollowUpFlow:
             if pending.misconception and not grade.misconceptions and grade.score >= 2.5:
                 item.misconceptions = [m for m in item.misconceptions
                                        if pending.misconception not in m]
-        elif grade.missing:
-            self._note_gaps(item, rubric, grade.missing)
+        elif any(p.verdict == "missing" for p in grade.points):
+            self._note_gaps(item, rubric, [p.point for p in grade.points
+                                           if p.verdict == "missing"])
 
     def _note_gaps(self, item: Item, rubric: Question, missed: list[str]) -> None:
         item.follow_up_gaps.append({"id": rubric.id, "question": rubric.question,

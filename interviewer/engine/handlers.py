@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from interviewer.engine.candidate_input import extract_code, parse_command
+from interviewer.engine.candidate_input import extract_code, parse_command, repeats_prompt
 from interviewer.engine.events import Event, Notice
 from interviewer.engine.state import Item, SessionState
 
@@ -56,6 +56,9 @@ def dispatch(engine, state: SessionState, text: str) -> Iterator[Event]:
     command = parse_command(text)
     if command is not None:
         yield from COMMAND_HANDLERS[command](engine, state, item)
+    elif item.kind == "question" and repeats_prompt(text, engine._open_prompts(item)):
+        yield Notice("That's the question itself. Tell me your answer in your own words, or "
+                     "ask for a /hint. The question is still open.")
     elif item.kind == "exercise":
         code = extract_code(text)
         yield from (engine._code(state, item, code) if code else [Notice(

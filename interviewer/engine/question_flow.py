@@ -161,6 +161,13 @@ class QuestionFlow:
         yield HintGiven(question_id=item.ref_id, number=len(item.hints),
                         penalty=self.settings.hint_penalty, text=text)
 
+    def _open_prompts(self, item: Item) -> list[str]:
+        """The texts the candidate is answering: the question (as asked and as written) or
+        the open follow-up."""
+        if item.follow_up is not None:
+            return [item.follow_up.text]
+        return [item.prompt, self.bank.get(item.ref_id).question]
+
     def _question_or_exercise_text(self, item: Item) -> Question:
         if item.kind == "question":
             return self.bank.get(item.ref_id)

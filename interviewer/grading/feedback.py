@@ -76,7 +76,11 @@ def relevant_hits(points: Sequence[PointVerdict],
 
 def opener(score: float, covered_share: float = 0.0) -> str:
     """The first words: praise only from 2.5 up; below it, words that still agree with the
-    verdicts (`covered_share`: the share of key points judged covered)."""
+    verdicts (`covered_share`: covered key points, a partial one counting half; no praise
+    when nothing was covered, whatever the score)."""
+    if covered_share <= 0 and score < 4.5:
+        return ("This answer doesn't cover any of the key points yet." if score >= 1.0
+                else "This answer doesn't address the question yet.")
     if score >= 4.5:
         return "Excellent answer."
     if score >= 3.5:
@@ -114,7 +118,9 @@ def explain(grade: Grade, score: float) -> str:
     statement in the candidate's own words, then notes. Points are not repeated here."""
     points = unique_verdicts(grade.points)
     texts = [p.point for p in points]
-    share = sum(p.verdict == "covered" for p in points) / len(points) if points else 0.0
+    got = sum(1.0 if p.verdict == "covered" else 0.5 if p.verdict == "partial" else 0.0
+              for p in points)
+    share = got / len(points) if points else 1.0
     parts = [opener(score, share)]
     parts += [misconception_text(h, texts) for h in relevant_hits(points, grade.misconceptions)[:2]]
     if grade.details.get("injection"):
