@@ -99,3 +99,15 @@ def test_progress_command_and_chat_on_weak_spots(run_cli, monkeypatch, settings,
     out = json.loads(run_cli(["chat", "--weak-spots", "--questions", "1", "--json",
                               "--user", "dee", "--follow-ups", "0"], "an answer\n"))
     assert [e["topic"] for e in out["events"] if e["kind"] == "question"] == [WEAK]
+
+
+def test_slack_progress_command(engine):
+    from interviewer.slack.parse import parse_slash
+    from interviewer.slack.render import render_progress
+
+    assert parse_slash("progress").action == "progress"
+    _interview(engine, "slack-user", [WEAK, STRONG], questions=4)
+    message = render_progress(progress_of(engine, "slack-user"))
+    text = json.dumps(message)
+    assert "Autograd" in text and f"/interview {WEAK}" in text
+    assert "No scored answers" in json.dumps(render_progress(progress_of(engine, "new")))

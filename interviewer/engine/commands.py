@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from interviewer.engine.events import Event
+from interviewer.engine.warmup import warm_up_in_background
 from interviewer.errors import InputError
 from interviewer.settings import Settings
 
@@ -84,6 +85,7 @@ def _engine(settings: Settings):
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     topics = _weak_topics(settings, _user(args)) if args.weak_spots else args.topics
     engine = _engine(settings)
+    warm_up_in_background(engine)  # the grader's model loads while the first question comes
     plan = {"topics": topics, "questions": args.questions, "mode": args.mode,
             "difficulty": args.difficulty, "seed": args.seed, "follow_ups": args.follow_ups,
             "sources": args.source}

@@ -165,6 +165,14 @@ class SlackBot:
         Poster(self.client, inv.channel_id, None).ephemeral(inv.user_id,
                                                             render.render_history(sessions))
 
+    def _progress(self, inv: Invocation, cmd: SlashCommand) -> None:
+        """The person's progress across their own sessions (never anyone else's)."""
+        from interviewer.engine.progress import progress_of
+
+        progress = progress_of(self.interviewer, engine_user(inv.team_id, inv.user_id))
+        Poster(self.client, inv.channel_id, None).ephemeral(inv.user_id,
+                                                            render.render_progress(progress))
+
     def _daily(self, inv: Invocation, cmd: SlashCommand) -> None:
         from interviewer.slack.daily import configure
 
@@ -173,7 +181,8 @@ class SlackBot:
                                                             render.render_text(text))
 
     _COMMANDS: dict[str, Callable] = {"start": _start, "report": _report,
-                                      "history": _history, "daily": _daily}
+                                      "history": _history, "progress": _progress,
+                                      "daily": _daily}
 
     # ------------------------------------------------------------------ messages
     def message(self, msg: Reply) -> None:

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 
 from interviewer.errors import InputError
 
-SUBCOMMANDS = ("report", "history", "help", "daily")
+SUBCOMMANDS = ("report", "history", "progress", "help", "daily")
 OPTION_KEYS = {"n": "questions", "questions": "questions", "mode": "mode",
                "difficulty": "difficulty", "level": "difficulty", "seed": "seed",
                "hour": "hour", "source": "sources", "sources": "sources"}
 INT_OPTIONS = {"questions", "difficulty", "seed", "hour"}
 USAGE = ("`/interview [topic ...] [n=QUESTIONS] [mode=concepts|coding|mixed] "
          "[difficulty=1-3] [seed=N] [source=NAME]` starts an interview in a thread.\n"
-         "`/interview report [SESSION]` shows a report, `/interview history` your sessions.\n"
+         "`/interview report [SESSION]` shows a report, `/interview history` your sessions, `/interview progress` your weak spots.\n"
          "`/interview daily on [topic ...] [hour=UTC]` posts a question a day in this channel; "
          "`/interview daily off` stops it.\n"
          "In the thread: answer in words, send code in a ``` block, or type "
@@ -25,7 +25,7 @@ USAGE = ("`/interview [topic ...] [n=QUESTIONS] [mode=concepts|coding|mixed] "
 
 @dataclass(frozen=True)
 class SlashCommand:
-    """`/interview` parsed: `action` is start | report | history | help | daily."""
+    """`/interview` parsed: `action` is start | report | history | progress | help | daily."""
 
     action: str
     topics: tuple[str, ...] = ()
@@ -46,7 +46,7 @@ def parse_slash(text: str) -> SlashCommand:
     words = (text or "").strip().split()
     action = words[0].lower() if words and words[0].lower() in SUBCOMMANDS else "start"
     rest = words[1:] if action != "start" else words
-    if action in ("report", "history", "help"):
+    if action in ("report", "history", "progress", "help"):
         return SlashCommand(action, argument=" ".join(rest))
     argument = ""
     if action == "daily":

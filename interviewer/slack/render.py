@@ -204,5 +204,24 @@ def render_history(sessions: Sequence[Any]) -> Message:
                                        context("`/interview report ID` shows one report")])
 
 
+def render_progress(p: Any) -> Message:
+    """An `engine.progress.Progress`: topics weakest first, the key points missed most, and
+    the command that practises the weak spots."""
+    if not p.topics:
+        return render_text("No scored answers yet: finish a few questions and your progress "
+                           "shows here.")
+    topics = [f"• *{escape(t.name)}*: {t.recent:.1f}/5 recently over {t.questions} "
+              f"question(s) (first session {t.first:.1f} → last {t.last:.1f})"
+              for t in p.topics[:9]]
+    blocks = [section(f"*Your progress* ({p.sessions} interviews, weakest first)\n" +
+                      "\n".join(topics))]
+    if p.missed:
+        blocks.append(section("*Key points missed most often*\n" + "\n".join(
+            f"• {escape(m['point'])} ({escape(m['name'])}, {m['times']}×)" for m in p.missed)))
+    plan = p.practice_plan()
+    blocks.append(context(f"Practise your weak spots: `/interview {' '.join(plan['topics'])}`"))
+    return message("Your progress", blocks)
+
+
 def render_text(text: str) -> Message:
     return message(text, [section(text)])

@@ -25,6 +25,7 @@ from typing import Any
 from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notice,
                                        QuestionAsked, ReportReady, TextDelta)
 from interviewer.engine.progress import progress_markdown, progress_of
+from interviewer.engine.warmup import warm_up
 from interviewer.errors import InterviewerError
 from interviewer.ui import progress, render
 from interviewer.engine.interview import MAX_CODE_CHARS
@@ -120,8 +121,9 @@ class Controller:
 
     @guarded
     def identify(self, view: View, stored: object) -> Iterator[View]:
-        """The page loaded: adopt the browser's stored user id (or make one), and show the
-        interview this browser has in progress, if any (a reload must not lose it)."""
+        """The page loaded: adopt the browser's stored user id (or make one), and show this
+        browser's latest interview, if any (a reload must not lose the one in progress; a
+        finished one shows with its report)."""
         view.user_id = view.user_id or user_id_from(stored)
         view.brain = render.brain_markdown(self.brain_name())
         if not self.ready.is_set():
@@ -131,7 +133,9 @@ class Controller:
             view.progress = View().progress
         summaries = self.engine.list_sessions(view.user_id)
         view.sessions = [(render.session_label(s), s.id) for s in summaries]
-        current = next((s for s in summaries if s.status == "active"), None)
+        current = summaries[0] if summaries else None  # the latest, finished or not
+        log.info("page load: %d sessions%s", len(summaries),
+                 f", showing {current.id} ({current.status})" if current else "")
         if current is not None and not view.session_id:
             self._restore(view, current.id)
         yield view
@@ -379,25 +383,3 @@ def _wait(view: View, future) -> Iterator[View]:
             return
         except FutureTimeout:
             continue
-
-
-def warm_up(engine: Any) -> None:
-    """Load everything the first question and the first grade need before the first
-    candidate does: the embedding model and the knowledge store, the question bank, the
-    session database (its migrations), and the grader's model and score maps. Each step
-    is optional (an injected engine may lack it); failures only cost the first candidate
-    some time."""
-    steps = [
-        lambda: getattr(getattr(engine, "store", None), "embedder", None).load(),
-        engine.topics,
-        lambda: engine.sessions.open(),
-        lambda: engine.bank.get(""),  # loads the bank; the missing id is expected
-        lambda: engine.grader.model.load(),
-        lambda: engine.grader.models,
-        lambda: engine.followups,  # the follow-up rubrics (parsed once)
-    ]
-    for step in steps:
-        try:
-            step()
-        except Exception as e:  # never stop the app for a warm-up
-            log.debug("warm-up step skipped: %s", e)

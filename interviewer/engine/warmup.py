@@ -1,0 +1,41 @@
+"""Loading what an interview needs before the first candidate does: for the web app at
+start-up (the page says "loading" until this is done) and for `interviewer chat`, beside
+the work that leads to its first question."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(engine: Any) -> float:
+    """Load the embedding model and open the knowledge store, the session database (its
+    migrations), the question bank, the follow-up rubrics, and the grader's model and score
+    maps. Each step is optional (an injected engine may lack it) and a failure only costs
+    the first candidate some time. Returns the seconds it took."""
+    started = time.perf_counter()
+    steps = [
+        lambda: getattr(getattr(engine, "store", None), "embedder", None).load(),
+        engine.topics,
+        lambda: engine.sessions.open(),
+        lambda: engine.bank.get(""),  # loads the bank; the missing id is expected
+        lambda: engine.followups,
+        lambda: engine.grader.model.load(),
+        lambda: engine.grader.models,
+    ]
+    for step in steps:
+        try:
+            step()
+        except Exception as e:  # never stop the app or the chat for a warm-up
+            log.debug("warm-up step skipped: %s", e)
+    return time.perf_counter() - started
+
+
+def warm_up_in_background(engine: Any) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True)
+    thread.start()
+    return thread
