@@ -171,7 +171,9 @@ def engine_turns(home: Path, questions: int, rounds: int = 3) -> dict:
     engine = make_interviewer(Settings.from_env({**os.environ, "INTERVIEWER_HOME": str(home),
                                                  "INTERVIEWER_LLM": "offline"}))
     lat: list[float] = []
+    cpu = 0.0
     for r in range(rounds + 1):  # the first round warms the models up and is not counted
+        cpu_start = time.process_time()
         times: list[float] = []
         t = time.perf_counter()
         sid, events = engine.start(f"engine-bench-{r}", {"questions": questions,
@@ -184,8 +186,27 @@ def engine_turns(home: Path, questions: int, rounds: int = 3) -> dict:
             events = engine.handle(f"engine-bench-{r}", sid, ANSWER.format(tag="e", i=i))
             times.append(time.perf_counter() - t)
         lat += times if r else []
+        cpu += (time.process_time() - cpu_start) if r else 0.0
     engine.close()
-    return {"turns": len(lat), "p50_s": _pct(sorted(lat), 50), "p95_s": _pct(sorted(lat), 95)}
+    return {"turns": len(lat), "p50_s": _pct(sorted(lat), 50), "p95_s": _pct(sorted(lat), 95),
+            "cpu_ms_per_turn": round(1000 * cpu / max(1, len(lat)), 1)}
+
+
+def cpu_seconds(proc: subprocess.Popen | None) -> float | None:
+    """CPU time (user + system) the app process has used so far (Linux /proc)."""
+    if proc is None:
+        return None
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(result: dict, proc: subprocess.Popen | None, before: float | None) -> dict:
+    """Add the app's CPU milliseconds per turn (panel fetches included): unlike latency, it
+    does not depend on what else the machine is running."""
+    after = cpu_seconds(proc)
+    if before is not None and after is not None and result["turns"]:
+        result["app_cpu_ms_per_turn"] = round(1000 * (after - before) / result["turns"], 1)
+    return result
 
 
 def _pct(values: list[float], p: int) -> float | None:
@@ -258,12 +279,17 @@ def measure(url: str | None, users: int, questions: int, home: Path | None = Non
             wait_up(url, proc)
             if home is not None:
                 result["engine"] = engine_turns(home, questions)
-            single = run_users(url, 1, max(questions, 3))
+            before = cpu_seconds(proc)
+            single = with_cpu(run_users(url, 1, max(questions, 3)), proc, before)
             result["single_user"] = {k: v for k, v in single.items() if k != "runs"}
             if "engine" in result:
                 result["single_user"]["p50_vs_engine"] = round(
                     single["p50_s"] / result["engine"]["p50_s"], 2)
-            result.update(run_users(url, users, questions))
+            before = cpu_seconds(proc)
+            result.update(with_cpu(run_users(url, users, questions), proc, before))
+            if "engine" in result and "app_cpu_ms_per_turn" in result:
+                result["app_cpu_vs_engine_cpu"] = round(
+                    result["app_cpu_ms_per_turn"] / result["engine"]["cpu_ms_per_turn"], 2)
             return result
         finally:
             if proc is not None:
