@@ -67,7 +67,8 @@ def progress_markdown(p: Progress) -> str:
         return ("No scored answers yet: finish a few questions (any interview) and your "
                 "progress across sessions shows here.\n")
     lines = [f"**{p.sessions} sessions · {p.questions} scored questions**", "",
-             "| topic | questions | recent | first → last session |", "| --- | ---: | ---: | --- |"]
+             "| topic | questions | recent | first → last session |",
+             "| --- | ---: | ---: | --- |"]
     for t in p.topics:
         lines.append(f"| {t.name} | {t.questions} | {t.recent:.1f} | {t.first:.1f} → "
                      f"{t.last:.1f} {_arrow(t.last - t.first)} |")
