@@ -102,6 +102,8 @@ def grade_markdown(e: GradeReady) -> str:
     parts = [head]
     if e.covered:
         parts.append("✅ **Covered**\n" + bullets(e.covered))
+    if e.partial:
+        parts.append("➖ **Partly there**\n" + bullets(e.partial))
     if e.missing:
         parts.append("❌ **Missing**\n" + bullets(e.missing))
     if e.misconceptions:
@@ -120,7 +122,8 @@ def _hint(e: HintGiven) -> Message:
 
 
 def reference_markdown(e: ReferenceShown) -> str:
-    text = f"📖 **Reference answer**\n\n{e.text}"
+    title = f" ({e.question_id}: {plain(e.question)})" if e.question else ""
+    text = f"📖 **Reference answer**{title}\n\n{e.text}"
     if e.key_points:
         text += "\n\n**Key points**\n" + bullets(e.key_points)
     return text
