@@ -10,7 +10,7 @@ import pytest
 from interviewer.errors import InputError
 from interviewer.knowledge.parse import parse_markdown
 
-from conftest import SHARED
+from conftest import REPO, SHARED
 
 
 def md(s: str) -> str:
@@ -588,3 +588,12 @@ def test_nested_details_stay_inside_their_answer():
     qs = parse_markdown(text)
     assert [q.question for q in qs] == ["What does zero_grad() do?", "Why call model.eval()?"]
     assert "gradients accumulate" in qs[0].answer and "Hint" not in qs[0].answer
+
+
+def test_the_whole_knowledge_folder_loads_only_its_questions():
+    """Follow-up rubrics, exercises, graded examples and the errata list sit beside the
+    question files; loading the folder reads the questions alone."""
+    from interviewer.knowledge import load_questions
+
+    questions = load_questions([REPO / "knowledge"])
+    assert len(questions) == 100 and {q.id for q in questions} == {f"Q{i}" for i in range(1, 101)}

@@ -112,6 +112,11 @@ def load_markdown_text(text: str, name: Path | str, *, skip_unanswered: bool = F
     return out
 
 
+# Folders of the knowledge tree that hold other things than question files, and files that
+# are not questions (the LLM grader's graded examples, the errata list).
+NOT_QUESTIONS = {"exercises", "followups", "graded-examples.jsonl", "ERRATA.md"}
+
+
 def _files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for p in paths:
@@ -119,7 +124,7 @@ def _files(paths: Iterable[Path]) -> list[Path]:
             files.extend(sorted(f for f in p.rglob("*")
                                 if f.suffix.lower() in FOLDER_SUFFIXES
                                 and f.is_file() and f.name.lower() != "readme.md"
-                                and "exercises" not in f.relative_to(p).parts))
+                                and not NOT_QUESTIONS & set(f.relative_to(p).parts)))
         elif p.is_file():
             files.append(p)
         else:
