@@ -248,3 +248,14 @@ def test_report_downloads_folder_is_private_and_removed_at_exit():
                          timeout=60, check=True).stdout.split()
     assert out[1] == "0o700"
     assert not os.path.exists(out[0])  # removed when the process ended
+
+
+def test_the_page_says_loading_until_the_models_are_in(make_controller):
+    import threading
+
+    ctl = make_controller()
+    ctl.ready.clear()  # as while `start_warm_up` runs
+    views = ctl.identify(View(), None)
+    assert "Loading the interviewer's models" in next(views).progress
+    threading.Timer(0.2, ctl.ready.set).start()
+    assert "Loading" not in list(views)[-1].progress

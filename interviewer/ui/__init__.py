@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
 from interviewer.settings import Settings
@@ -41,7 +40,7 @@ def build_app(settings: Settings, interviewer: Any = None):
     engine = interviewer or make_interviewer(settings)
     controller = Controller(engine, code_workers=settings.executor_concurrency)
     # Models load now, beside Gradio's start-up; the page says "loading" until they are in.
-    threading.Thread(target=controller.warm_up, name="warm-up", daemon=True).start()
+    controller.start_warm_up()
     secret = (settings.browser_secret.get_secret_value() if settings.browser_secret
               else browser_secret(settings.home))
     return build(controller, secret, settings.executor_concurrency)

@@ -97,11 +97,18 @@ class Controller:
         self.engine = engine
         self.reports_dir = reports_dir or private_reports_dir()
         self._runs = ThreadPoolExecutor(code_workers, thread_name_prefix="ui-code-run")
-        self.ready = threading.Event()  # set by `warm_up` once the models are loaded
+        self.ready = threading.Event()  # cleared while a warm-up runs (page: "loading")
+        self.ready.set()
         self.streams = self.brain_name() != "offline"  # whether the brain streams words
 
+    def start_warm_up(self) -> threading.Thread:
+        """Load the models in the background; page loads say "loading" until they are in."""
+        self.ready.clear()
+        thread = threading.Thread(target=self.warm_up, name="warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def warm_up(self) -> None:
-        """Load the models now (the page says "loading" until they are)."""
         try:
             warm_up(self.engine)
         finally:
