@@ -224,8 +224,11 @@ def _progress_and_practice(page) -> None:
     from playwright.sync_api import expect
 
     page.locator("#history-panel").get_by_text("Your progress across sessions").click()
-    expect(page.locator("#history")).to_contain_text("scored questions")
+    expect(page.locator("#history")).to_contain_text("scored question")
     expect(page.locator("#history")).to_contain_text("Weakest:")
+    page.locator("#history-plot").scroll_into_view_if_needed()
+    expect(page.locator("#history-plot canvas, #history-plot svg").first).to_be_visible()
+    page.wait_for_timeout(1000)  # the plot draws after its data arrives
     shot(page, "6-progress")
     page.click("#practice")
     expect(page.locator("#chat")).to_contain_text("Question 1 of 5")

@@ -66,7 +66,8 @@ def progress_markdown(p: Progress) -> str:
     if not p.topics:
         return ("No scored answers yet: finish a few questions (any interview) and your "
                 "progress across sessions shows here.\n")
-    lines = [f"**{p.sessions} sessions · {p.questions} scored questions**", "",
+    lines = [f"**{_count(p.sessions, 'session')} · {_count(p.questions, 'scored question')}**",
+             "",
              "| topic | questions | recent | first → last session |",
              "| --- | ---: | ---: | --- |"]
     for t in p.topics:
@@ -78,6 +79,10 @@ def progress_markdown(p: Progress) -> str:
         lines += ["", "**Key points missed most often**", ""]
         lines += [f"- {m['point']} ({m['name']}, missed {m['times']}×)" for m in p.missed]
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _arrow(delta: float) -> str:

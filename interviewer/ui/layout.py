@@ -42,7 +42,6 @@ PANELS_API = ("exercise", "code", "code_result", "report", "download_md", "downl
 SETTINGS_API = ("topics", "difficulty", "questions", "mode")
 CHAT_PLACEHOLDER = ("**Choose your topics and press Start interview.**<br>Answer in the box "
                     "below the chat; use Hint, Skip, Repeat or End at any time.")
-HISTORY_COLUMNS = {"session": [], "topic": [], "score": []}
 NO_REPORT = "*The report appears here when the interview ends.*"
 # Brings the chat into view when a code run closed the exercise (the key ends in "|scroll").
 SCROLL_JS = ("(key) => { if (key && key.endsWith('|scroll')) { const c = "
@@ -134,10 +133,10 @@ class Page:
                           elem_id="history-panel") as self.history_panel:
             self.history = gr.Markdown("*Open this panel to see your progress.*",
                                        elem_id="history")
-            self.history_plot = gr.LinePlot(pd.DataFrame(HISTORY_COLUMNS), x="session",
-                                            y="score", color="topic", y_lim=[0, 5],
-                                            title="Score by topic per session (0–5)",
-                                            height=240, elem_id="history-plot")
+            self.history_plot = gr.ScatterPlot(None, x="session", y="score",
+                                               color="topic", y_lim=[0, 5],
+                                               title="Score by topic per session (0–5)",
+                                               height=240, elem_id="history-plot")
             with gr.Row():
                 self.practice = gr.Button("🎯 Practice my weak spots", size="sm",
                                           variant="primary", elem_id="practice")
@@ -154,6 +153,15 @@ class Page:
 
     def settings_outputs(self) -> list[Any]:
         return [self.topics, self.difficulty, self.questions, self.mode]
+
+
+def history_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The progress plot's data: session ("#1" = the oldest), topic, score; typed even when
+    empty, so the plot takes the session and the topic as categories."""
+    return pd.DataFrame({"session": pd.Series([f"#{r['session']}" for r in rows],
+                                              dtype="object"),
+                         "topic": pd.Series([r["topic"] for r in rows], dtype="object"),
+                         "score": pd.Series([r["score"] for r in rows], dtype="float64")})
 
 
 def _toasts(view: View) -> None:
@@ -276,7 +284,7 @@ def _wire_panels(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
 def _wire_progress(page: Page, ctl: Controller) -> None:
     def show(view: View) -> Iterator[tuple]:
         for v in ctl.show_progress(view):
-            yield v, v.history_md, pd.DataFrame(v.history or HISTORY_COLUMNS)
+            yield v, v.history_md, history_frame(v.history)
 
     outputs = [page.view, page.history, page.history_plot]
     page.history_panel.expand(show, [page.view], outputs, api_visibility="private")
