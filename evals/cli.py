@@ -6,6 +6,9 @@ fit       fit the offline grader's calibration on the train split (never on dev)
 baseline  re-run the gated configuration and overwrite the baseline deliberately.
 split     rebuild evals/data/{train,dev}.jsonl from the labelled answer files.
 select    choose a mode's score map by cross-validation on train questions (see select.py).
+train-grader  rebuild the entailment model (interviewer/grading/model/) from train data.
+semeval   3-way F1 of the entailment model on SemEval-2013's test splits.
+flips     grade programmatic flips of every reference (negated, names swapped, denied).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ DEFAULT_BASELINE = HERE / "baseline.json"
 DEV = DATA / "dev.jsonl"
 TRAIN = DATA / "train.jsonl"
 EXTRA = DATA / "extra" / "ordinary-train.jsonl"
+SPOKEN = DATA / "extra" / "spoken-train.jsonl"  # read when present (written separately)
+SEMEVAL = HERE.parent.parent / "shared" / "benchmarks" / "asag" / "semeval2013_task7" / \
+    "semeval2013_3way_normalized.jsonl"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,10 +45,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="grade with this calibration file instead of the shipped one")
     r.add_argument("--generic", action="store_true",
                    help="grade knowledge-base rows against their reference only (generic mode)")
-    f = sub.add_parser("fit", help="fit the calibration on the train split")
+    f = sub.add_parser("fit", help="fit the calibration on answers to train questions")
     f.add_argument("--dataset", type=Path, default=TRAIN)
-    f.add_argument("--extra", type=Path, default=EXTRA,
-                   help="ordinary candidates' answers to train questions (gated map only)")
+    f.add_argument("--extra", type=Path, nargs="*", default=None,
+                   help="more answers to train questions (default: ordinary-train, and "
+                        "spoken-train when present)")
     f.add_argument("--generic-map", choices=("linear", "mlp", "gated"), default=None,
                    help="generic mode's score map (default: the shipped kind)")
     f.add_argument("--out", type=Path, help="write here instead of the shipped calibration")
@@ -53,9 +60,26 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("select", help="cross-validate candidate score maps on train")
     c.add_argument("--mode", choices=("curated", "generic"), default="generic")
     c.add_argument("--dataset", type=Path, default=TRAIN)
-    c.add_argument("--extra", type=Path, default=EXTRA,
-                   help="more labelled answers to train questions (ordinary candidates)")
+    c.add_argument("--extra", type=Path, nargs="*", default=None,
+                   help="more answers to train questions (default as for fit)")
     c.add_argument("--out", type=Path, help="JSON report (default evals/reports/select-MODE.json)")
+    t = sub.add_parser("train-grader", help="rebuild the entailment model from train data")
+    t.add_argument("--semeval", type=Path, default=SEMEVAL,
+                   help="SemEval-2013 normalised JSONL (its train split is used)")
+    t.add_argument("--epochs", type=float, default=1.0)
+    t.add_argument("--limit", type=int, default=0,
+                   help="train on this many pairs, drawn at random (a quick check)")
+    t.add_argument("--out-dir", type=Path, help="default: interviewer/grading/model/")
+    t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--max-minutes", type=float, default=30.0)
+    t.add_argument("--resume", type=Path, help="continue from the model in this folder")
+    t.add_argument("--seed", type=int, default=0, help="data order and dropout seed")
+    t.add_argument("--lr", type=float, default=8e-5)
+    e = sub.add_parser("semeval", help="3-way F1 on SemEval-2013's test splits")
+    e.add_argument("--data", type=Path, default=SEMEVAL)
+    e.add_argument("--out", type=Path, help="write the JSON report here too")
+    fl = sub.add_parser("flips", help="grade flipped references of every question")
+    fl.add_argument("--out", type=Path, help="write the JSON report here too")
     s = sub.add_parser("split", help="rebuild train.jsonl/dev.jsonl from answers-*.jsonl")
     s.add_argument("--out-dir", type=Path, default=DATA)
     return p
@@ -79,10 +103,8 @@ def _grader(kind: str, settings, calibration: Path | None = None):
             raise SystemExit("--calibration applies to the offline grader")
         from interviewer.grading.calibration import load_models
         from interviewer.grading.offline import OfflineGrader
-        from interviewer.knowledge.embeddings import Embedder
 
-        return OfflineGrader(Embedder(settings.embed_model, threads=settings.torch_threads),
-                             models=load_models(calibration))
+        return OfflineGrader(models=load_models(calibration))
     return make_grader(settings) if kind == "llm" else make_grader(settings, llm=False)
 
 
@@ -129,23 +151,29 @@ def _summary(report: dict) -> None:
               f"pred={cm['mean_predicted']:.2f} mae={cm['mae']:.2f}", file=sys.stderr)
 
 
+def extra_files(given: list[Path] | None) -> list[Path]:
+    """The extra answer files: as given, or ordinary-train (+ spoken-train when present)."""
+    if given is not None:
+        return given
+    return [p for p in (EXTRA, SPOKEN) if p.is_file()]
+
+
 def _train_rows(args: argparse.Namespace):
     """(offline grader, train items, extra items) for fit/select. Fitting and model choice
     see train questions only; a dev question stops them."""
     from evals.dataset import load_dataset
     from evals.split import side
     from interviewer.grading.offline import OfflineGrader
-    from interviewer.knowledge.embeddings import Embedder
 
     settings = _settings()
     qdir = settings.knowledge_dir / "questions"
-    items, extra = load_dataset(args.dataset, qdir), load_dataset(args.extra, qdir)
+    items = load_dataset(args.dataset, qdir)
+    extra = [it for f in extra_files(args.extra) for it in load_dataset(f, qdir)]
     for it in items + extra:
         if side(it.question.id) != "train":
             raise SystemExit(f"{it.where}: {it.question.id} is a dev question; fit and select "
                              "use train questions only")
-    embedder = Embedder(settings.embed_model, threads=settings.torch_threads)
-    return OfflineGrader(embedder), items, extra
+    return OfflineGrader(), items, extra
 
 
 def _rel(path: Path) -> str:
@@ -155,12 +183,12 @@ def _rel(path: Path) -> str:
 def cmd_fit(args: argparse.Namespace) -> int:
     from evals.fit import fit_calibration, write_calibration
     from interviewer.grading import offline
-
     from interviewer.grading.calibration import CALIBRATION_FILE, MODEL_KIND
 
     grader, items, extra = _train_rows(args)
-    doc = fit_calibration(grader, items, _rel(args.dataset), extra, _rel(args.extra),
-                          args.generic_map or MODEL_KIND["generic"])
+    grader.model.load()
+    names = [_rel(args.dataset)] + [_rel(f) for f in extra_files(args.extra)]
+    doc = fit_calibration(grader, items + extra, names, args.generic_map or MODEL_KIND["generic"])
     path = write_calibration(doc, args.out or Path(offline.__file__).parent / CALIBRATION_FILE)
     print(json.dumps({k: v for k, v in doc.items() if k != "models"}, indent=2), file=sys.stderr)
     print(f"wrote {path}", file=sys.stderr)
@@ -190,6 +218,61 @@ def cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_grader(args: argparse.Namespace) -> int:
+    import random
+
+    from evals.dataset import load_dataset
+    from evals.grader_data import CAPS, capped, contrast_pairs, labelled_pairs, semeval_pairs
+    from evals.train_grader import Recipe, run
+    from interviewer.grading.entail import MODEL_DIR
+    from interviewer.knowledge import load_questions
+
+    qdir = _settings().knowledge_dir / "questions"
+    if not args.semeval.is_file():
+        raise SystemExit(f"{args.semeval}: SemEval-2013 data not found (give --semeval PATH)")
+    files = [p for p in (TRAIN, EXTRA, SPOKEN) if p.is_file()]
+    items = [it for f in files for it in load_dataset(f, qdir)]
+    pairs = capped(semeval_pairs(args.semeval) + labelled_pairs(items)
+                   + contrast_pairs(load_questions([qdir])), CAPS)
+    if args.limit:
+        pairs = random.Random(0).sample(pairs, min(args.limit, len(pairs)))
+    recipe = Recipe(epochs=args.epochs, threads=args.threads, max_minutes=args.max_minutes,
+                    seed=args.seed, lr=args.lr)
+    sources = {"semeval": "train split of " + args.semeval.name,
+               "labelled": [_rel(f) for f in files], "contrasts": "knowledge base, train questions"}
+    manifest = run(pairs, recipe, args.out_dir or MODEL_DIR, sources, args.resume)
+    print(json.dumps({k: manifest[k] for k in ("sha256", "training")}, indent=2),
+          file=sys.stderr)
+    return 0
+
+
+def _emit(doc: dict, out: Path | None) -> int:
+    text = json.dumps(doc, indent=2) + "\n"
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_semeval(args: argparse.Namespace) -> int:
+    from evals.semeval import evaluate
+    from interviewer.grading.entail import EntailmentModel
+
+    if not args.data.is_file():
+        raise SystemExit(f"{args.data}: SemEval-2013 data not found (give --data PATH)")
+    return _emit(evaluate(EntailmentModel(), args.data), args.out)
+
+
+def cmd_flips(args: argparse.Namespace) -> int:
+    from evals.flips import evaluate
+    from interviewer.grading.offline import OfflineGrader
+    from interviewer.knowledge import load_questions
+
+    questions = load_questions([_settings().knowledge_dir / "questions"])
+    return _emit(evaluate(OfflineGrader(), questions), args.out)
+
+
 def cmd_split(args: argparse.Namespace) -> int:
     from evals.split import write_split
 
@@ -205,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault(var, val)
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "fit": cmd_fit, "baseline": cmd_baseline, "split": cmd_split,
-               "select": cmd_select}
+               "select": cmd_select, "train-grader": cmd_train_grader,
+               "semeval": cmd_semeval, "flips": cmd_flips}
     try:
         return handler[args.command](args)
     except InterviewerError as e:

@@ -1,10 +1,11 @@
-"""Fit the offline grader's score calibration on the TRAIN split only.
+"""Fit the offline grader's score calibration on answers to TRAIN questions only.
 
-"curated" grades the train rows with the knowledge base's rubric; "generic" grades them
-with the rubric stripped (key points derived from the reference), which is how users' own
-question banks and external data are graded. The extra answers of ordinary candidates to
-train questions (evals/data/extra/ordinary-train.jsonl) feed only a gated generic map, which
-is not the shipped one. Which map each mode uses was chosen with `python -m evals select`.
+"curated" grades the rows with the knowledge base's rubric; "generic" grades them with the
+rubric stripped (key points derived from the reference), which is how users' own question
+banks and external data are graded. Rows: the train split plus the extra answers to train
+questions (ordinary candidates, and the spoken-register set when present). The entailment
+model's verdicts are the inputs (features.FEATURES); which map each mode uses is
+calibration.MODEL_KIND (see `python -m evals select`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.dataset import Item, generic
-from interviewer.grading.calibration import (GATE, HIDDEN, INPUTS, L2, MODEL_KIND, QUALITY,
+from interviewer.grading.calibration import (HIDDEN, INPUTS, L2, MODEL_KIND, QUALITY, GATE,
                                             SEEDS, fit, fit_gated, fit_linear)
 from interviewer.grading.features import FEATURES
 from interviewer.grading.offline import OfflineGrader
@@ -30,30 +31,26 @@ def feature_matrix(grader: OfflineGrader, items: list[Item], strip: bool) -> np.
     return np.array(rows)
 
 
-def _fit_mode(grader: OfflineGrader, items: list[Item], mode: str, kind: str) -> dict:
+def fit_mode(x: np.ndarray, items: list[Item], mode: str, kind: str) -> dict:
+    """Fit one mode's map on the feature matrix `x` (columns = FEATURES)."""
     inputs = QUALITY + GATE if kind == "gated" else INPUTS[mode]
     cols = [FEATURES.index(f) for f in inputs]
-    x = feature_matrix(grader, items, strip=mode == "generic")[:, cols]
     gold = np.array([it.row.gold for it in items])
     if kind == "gated":
         cats = np.array([str(it.row.extras.get("category", "")) for it in items])
-        return fit_gated(x, gold, cats).to_dict()
-    return (fit if kind == "mlp" else fit_linear)(x, gold, inputs).to_dict()
+        return fit_gated(x[:, cols], gold, cats).to_dict()
+    return (fit if kind == "mlp" else fit_linear)(x[:, cols], gold, inputs).to_dict()
 
 
-def fit_calibration(grader: OfflineGrader, items: list[Item], dataset: str,
-                    extra: Sequence[Item] = (), extra_dataset: str = "",
+def fit_calibration(grader: OfflineGrader, items: list[Item], datasets: Sequence[str],
                     generic_kind: str = MODEL_KIND["generic"]) -> dict:
-    """Fit both modes; returns the calibration document. The extra ordinary answers feed the
-    gated generic map only (see select.py); the shipped maps are fitted on train alone."""
-    uses_extra = generic_kind == "gated"
-    models = {"curated": _fit_mode(grader, items, "curated", MODEL_KIND["curated"]),
-              "generic": _fit_mode(grader, list(items) + list(extra) if uses_extra else items,
-                                   "generic", generic_kind)}
-    return {"fitted_on": dataset, "rows": len(items),
-            "generic_also_on": extra_dataset if uses_extra else "",
+    """Fit both modes on `items` (answers to train questions); the calibration document."""
+    kinds = {"curated": MODEL_KIND["curated"], "generic": generic_kind}
+    models = {mode: fit_mode(feature_matrix(grader, items, strip=mode == "generic"), items,
+                             mode, kind) for mode, kind in kinds.items()}
+    return {"fitted_on": list(datasets), "rows": len(items),
+            "model": grader.model.manifest.get("sha256", ""),
             "hidden": HIDDEN, "l2": L2, "seeds": SEEDS,
-            "selected_by": "python -m evals select: 5-fold CV grouped by question within train",
             "questions": len({it.question.id for it in items}), "models": models}
 
 

@@ -47,7 +47,6 @@ from interviewer.grading.offline import OfflineGrader
 ADVERSARIAL = {"curated": ("keyword_stuffing", "injection", "negation_trap", "off_topic"),
                "generic": ("keyword_stuffing", "injection", "off_topic")}
 FOLDS, TIE = 5, 0.005
-LEX = ("lex_recall", "lex_precision")
 
 
 @dataclass(frozen=True)
@@ -73,16 +72,12 @@ def _gated(x, y, inputs, cats, weight):
 def candidates(mode: str) -> list[Candidate]:
     """Simplest first (rule 3)."""
     base = INPUTS[mode]
-    lex = base + LEX
     return [
         Candidate("linear, train", base, 0.0, _linear),
         Candidate("linear, train+extra", base, 1.0, _linear),
-        Candidate("linear+lex, train+extra", lex, 1.0, _linear),
         Candidate("mlp, train", base, 0.0, _mlp(0.01)),
-        Candidate("mlp, train+extra at weight 0.2", base, 0.2, _mlp(0.01)),
         Candidate("mlp, train+extra", base, 1.0, _mlp(0.01)),
-        Candidate("mlp+lex, train+extra", lex, 1.0, _mlp(0.01)),
-        Candidate("mlp+lex l2=0.1, train+extra", lex, 1.0, _mlp(0.1)),
+        Candidate("mlp l2=0.1, train+extra", base, 1.0, _mlp(0.1)),
         Candidate("gated, train+extra", QUALITY + GATE, 1.0, _gated),
     ]
 

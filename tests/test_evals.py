@@ -178,3 +178,54 @@ def test_run_with_a_missing_calibration_file_says_so(tmp_path, capsys):
                        "--calibration", str(tmp_path / "nope.json")])
     assert code == 2
     assert "no such calibration file" in capsys.readouterr().err
+
+
+def test_contrasts_reverse_the_text():
+    from evals import contrast as C
+
+    assert C.negate("view() never copies.") == "view() copies."
+    assert C.negate("A tensor is an array.") == "A tensor is not an array."
+    assert C.negate("reshape() returns a view.") == "reshape() does not return a view."
+    assert C.negate("Hello") is None
+    text = "Use `view` for aliases. `reshape` may copy. AdamW decouples decay; Adam does not."
+    assert ("view", "reshape") in C.name_pairs(text)
+    assert C.swap_names(text, "Adam", "AdamW").endswith("decay; AdamW does not.")
+    assert C.swap_names(text, "view", "reshape").startswith("Use `reshape` for aliases. `view`")
+    assert C.deny("x.", "No.") == "x. No."
+
+
+def test_grader_data_uses_train_questions_only(knowledge_questions):
+    from evals.grader_data import (CON, ENT, MIS, check_train_only, contrast_pairs,
+                                   describe)
+
+    pairs = contrast_pairs(knowledge_questions)
+    train_points = {p for q in knowledge_questions if side(q.id) == "train"
+                    for p in q.key_points}
+    assert pairs and {p.hypothesis for p in pairs} <= train_points
+    assert set(describe(pairs)["by_label"]) == {ENT, CON, MIS}
+    with pytest.raises(SystemExit, match="Q3 is a dev question"):
+        check_train_only(["Q1", "Q3"])
+
+
+def test_semeval_f1_known_values():
+    from evals.semeval import f1_scores
+
+    m = f1_scores(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 2]))
+    assert m["accuracy"] == 0.75 and m["f1_per_class"] == [0.6667, 0.6667, 1.0]
+    assert m["weighted_f1"] == pytest.approx((2 * 2 / 3 + 2 / 3 + 1) / 4)
+
+
+@pytest.mark.slow
+def test_train_grader_end_to_end_on_a_tiny_subset(tmp_path):
+    from evals.cli import SEMEVAL
+    from interviewer.grading.entail import EntailmentModel, read_artifact
+
+    if not SEMEVAL.is_file():
+        pytest.skip("../shared SemEval-2013 data is not here")
+    out = tmp_path / "model"
+    assert evals_main(["train-grader", "--limit", "24", "--epochs", "1", "--threads", "1",
+                       "--out-dir", str(out)]) == 0
+    manifest, _ = read_artifact(out)
+    assert manifest["training"]["steps"] == 1 and manifest["data"]["pairs"] == 24
+    probs = EntailmentModel(out).predict(["a claim"], ["an answer"])
+    assert probs.shape == (1, 3) and abs(probs.sum() - 1) < 1e-5

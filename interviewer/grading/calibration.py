@@ -1,12 +1,12 @@
 """The calibrated map from grading features to the 0-5 scale.
 
 One model per mode ("curated": rubric from the knowledge base; "generic": key points derived
-from a bare reference). The shipped model is a tiny MLP ensemble: inputs standardised, one
-tanh hidden layer, output 5 * sigmoid, averaged over a few fixed seeds. It was chosen over a
-single linear layer by cross-validation grouped by question within the train split (the
-linear map under-scored partial and code-only answers). The parameters are fitted on the
-train split only (`python -m evals fit`) and shipped as `calibration.json` beside this
-module; the package falls back to a hand-set linear prior if the file is absent.
+from a bare reference), over features computed from the entailment model's verdicts
+(features.FEATURES). Kinds: a linear map 5 * sigmoid(w . x + b); a tiny MLP ensemble (inputs
+standardised, one tanh hidden layer, output 5 * sigmoid, averaged over fixed seeds); a gated
+map. The parameters are fitted on answers to train questions only (`python -m evals fit`)
+and shipped as `calibration.json` beside this module; the package falls back to a hand-set
+linear prior if the file is absent.
 """
 
 from __future__ import annotations
@@ -21,36 +21,26 @@ import numpy as np
 from interviewer.grading.features import FEATURES
 
 CALIBRATION_FILE = "calibration.json"
-# Prior, used until a fit exists: coverage and meaning matter, stuffing/injection hurt.
-_PRIOR = {f: 0.0 for f in FEATURES} | dict(zip(FEATURES, (6.0, 2.0, 2.0, 2.0, 1.0, -3.0, -3.0,
-                                                           -3.0, -6.0, 1.0, 2.0)))
-# Inputs per mode; misconception features are constant in generic mode (no curated ones).
-# "reversed" and the exact-word features did not help the shipped maps in grouped CV on
-# train, so they are reported but not scored (the gated candidate uses the word features).
-_UNSCORED = ("reversed", "lex_recall", "lex_precision")
+# Prior, used until a fit exists: entailed points raise the score, reversed points, asserted
+# misconceptions and keyword lists lower it.
+_PRIOR = {f: 0.0 for f in FEATURES} | {"entailed": 6.0, "covered_frac": 2.0,
+                                        "contradicted": -4.0, "max_contradicted": -2.0,
+                                        "misconception": -3.0, "stuffing": -3.0}
+# Inputs per mode; generic mode has no curated misconceptions.
 INPUTS = {
-    "curated": tuple(f for f in FEATURES if f not in _UNSCORED),
-    "generic": tuple(f for f in FEATURES
-                     if f not in _UNSCORED + ("misconception", "misc_margin")),
+    "curated": FEATURES,
+    "generic": tuple(f for f in FEATURES if f != "misconception"),
 }
-# Generic mode's gated map: how good an honest answer is (quality), times whether it is an
-# answer at all (gate: keyword lists, instructions to the grader, text about something else).
-QUALITY = ("token_recall", "length", "lex_recall", "coverage", "cosine", "max_strength",
-           "token_precision", "lex_precision")
-GATE = ("stuffing", "injection", "token_precision", "lex_precision", "cosine", "coverage")
-HONEST = ("full", "verbose_correct", "partial", "code_only", "ordinary")
-# Categories a bare reference gives no way to detect (a confident wrong statement, the
-# reference reversed): the gate is not fitted on them, or it would learn to punish every
-# middling honest answer that looks like them.
-UNSEEN_GENERIC = ("negation_trap", "misconception")
+# Generic mode's gated map (a candidate of `python -m evals select`): how good an honest
+# answer is (quality), times whether it is an answer at all (gate).
+QUALITY = ("entailed", "covered_frac", "max_entailed", "min_entailed", "length")
+GATE = ("stuffing", "contradicted", "max_contradicted", "entailed", "code_frac")
+HONEST = ("full", "verbose_correct", "partial", "code_only", "ordinary", "spoken_correct",
+          "spoken_partial", "spoken_wrong")
+# Categories the gate is not fitted on (it would learn to punish middling honest answers).
+UNSEEN_GENERIC = ("misconception",)
 HIDDEN, L2, SEEDS = 8, 0.01, 5
-# The score map per mode. Curated mode (our own knowledge base, the product's main path): the
-# MLP, the only candidate that keeps adversarial answers under 1.0 in grouped CV on train.
-# Generic mode (other people's question banks): a monotone linear map fitted on train. The
-# gated map won CV for generic mode but did worse on the held-out sets (dev in generic mode,
-# ordinary-dev), so it is not shipped; `python -m evals select` and evals/README.md have the
-# rule and the numbers. (The linear map was first chosen knowing both it and the MLP's Mohler
-# numbers, so Mohler is not a clean held-out number for that choice.)
+# The score map per mode: see evals/README.md ("Score map").
 MODEL_KIND = {"curated": "mlp", "generic": "linear"}
 
 
@@ -164,7 +154,7 @@ class GatedModel:
 
 
 def prior(mode: str) -> ScoreModel:
-    return LinearModel(dict(_PRIOR), -4.5)
+    return LinearModel(dict(_PRIOR), -3.0)
 
 
 def _load(d: dict) -> ScoreModel:

@@ -1,4 +1,7 @@
-"""The offline grader: no LLM, deterministic, fast after warm-up (see bench/bench_grading.py).
+"""The offline grader: no LLM, deterministic. A MiniLM cross-encoder (grading/entail.py)
+judges each key point and misconception against the answer; the score comes from those
+verdicts through a calibration fitted on the train split (see bench/bench_grading.py for
+its latency).
 
 Curated questions are graded against their hand-checked key points and misconceptions;
 any other (question, reference) pair against key points derived from the reference.
@@ -6,17 +9,18 @@ any other (question, reference) pair against key points derived from the referen
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
 from interviewer.errors import InputError
+from interviewer.grading import text as T
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grade, MisconceptionHit, PointVerdict
 from interviewer.grading.calibration import ScoreModel, load_models
-from interviewer.grading.encoder import TextEncoder
+from interviewer.grading.entail import EntailmentModel
 from interviewer.grading.features import Analysis, analyze
 from interviewer.grading.feedback import write_feedback
 from interviewer.grading.rubric import Rubric, build_rubric
-from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.models import Question
 
 CACHE_SIZE = 512
@@ -35,15 +39,20 @@ def check_answer(answer: str) -> str:
 
 
 class OfflineGrader:
-    """Grades with sentence embeddings + rubric matching + a calibrated score map."""
+    """Grades with the entailment model + a calibrated score map over its verdicts.
+
+    `embedder` is accepted for compatibility with `make_grader` and not used: the grader
+    has its own model, loaded lazily (`model.load()`), with `threads` torch threads."""
 
     name = "offline"
 
-    def __init__(self, embedder: Embedder | None = None,
-                 models: dict[str, ScoreModel] | None = None) -> None:
-        self.encoder = TextEncoder(embedder or Embedder())
+    def __init__(self, embedder=None, models: dict[str, ScoreModel] | None = None,
+                 model: EntailmentModel | None = None) -> None:
+        threads = getattr(embedder, "threads", 1)
+        self.model = model or EntailmentModel(threads=threads)
         self._models = models
         self._rubrics: OrderedDict[tuple, Rubric] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def models(self) -> dict[str, ScoreModel]:
@@ -53,19 +62,20 @@ class OfflineGrader:
 
     def rubric(self, question: Question, points: Sequence[str] | None = None) -> Rubric:
         key = (question.content_hash(), tuple(points or ()))
-        if key in self._rubrics:
+        with self._lock:
+            rubric = self._rubrics.get(key)
+            if rubric is None:
+                rubric = build_rubric(question, list(points) if points else None)
+                self._rubrics[key] = rubric
             self._rubrics.move_to_end(key)
-            return self._rubrics[key]
-        rubric = build_rubric(self.encoder, question, list(points) if points else None)
-        self._rubrics[key] = rubric
-        if len(self._rubrics) > CACHE_SIZE:
-            self._rubrics.popitem(last=False)
+            while len(self._rubrics) > CACHE_SIZE:
+                self._rubrics.popitem(last=False)
         return rubric
 
     def analyze(self, question: Question, answer: str,
                 points: Sequence[str] | None = None) -> tuple[Rubric, Analysis]:
         rubric = self.rubric(question, points)
-        return rubric, analyze(self.encoder, rubric, check_answer(answer))
+        return rubric, analyze(self.model, rubric, check_answer(answer))
 
     def grade(self, question: Question, answer: str,
               points: Sequence[str] | None = None) -> Grade:
@@ -75,10 +85,12 @@ class OfflineGrader:
         verdicts = tuple(PointVerdict(m.point, m.verdict, m.span if m.verdict != "missing"
                                       else None, round(m.strength, 3)) for m in a.points)
         hits = tuple(MisconceptionHit(t, s, round(c, 3)) for t, s, c in a.misconceptions)
-        hits += tuple(MisconceptionHit(f"Reverses: {m.point}", m.span, 1.0)
+        hits += tuple(MisconceptionHit(f"Reverses: {m.point}", m.span,
+                                       round(float(m.probs[1]), 3))
                       for m in a.points if m.contradicted)
-        notes = [INJECTION_NOTE] if a.flags.get("injection") else []
+        injected = any(T.is_injection(s.span.text) for s in T.segments(answer))
+        notes = [INJECTION_NOTE] if injected else []
         return Grade(score=round(score, 2), points=verdicts, misconceptions=hits,
                      feedback=write_feedback(verdicts, hits, notes), grader=self.name,
-                     details={"mode": rubric.mode, **{k: round(v, 4) for k, v in
-                                                      a.features.items()}, **a.flags})
+                     details={"mode": rubric.mode, "injection": injected,
+                              **{k: round(v, 4) for k, v in a.features.items()}, **a.flags})

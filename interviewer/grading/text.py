@@ -23,13 +23,14 @@ NEGATIONS = frozenset("not no never cannot can't don't doesn't isn't aren't won'
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\(\))?|\d+(?:\.\d+)?")
 _SYMBOL = re.compile(r"`([^`\n]{1,60})`|\b((?:torch|nn|F|np|tensor|x|model|optimizer)"
                      r"(?:\.[A-Za-z_]\w*)+(?:\(\))?|[A-Za-z_]\w*\(\)|\.[a-z_]\w*(?:\(\))?)")
-_INJECTION = re.compile(
-    r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|disregard (?:the|all|your|"
-    r"previous|prior)|(?:give|award|assign|grade|score|mark|rate)\w* (?:me |this |it |the )?"
-    r"(?:answer )?(?:a |an )?(?:full|perfect|maximum|max|top|5|five|10)\b|\b5 ?/ ?5\b|full marks|"
-    r"you are now|new instructions?|system prompt|as the (?:grader|evaluator|examiner)|"
-    r"(?:grader|evaluator|examiner|assistant)\s*[:,]|</?(?:system|instructions?|answer)>",
-    re.I)
+# Generic only (not fitted on labelled answers): text that talks to whoever grades it
+# instead of answering - "ignore ... instructions", role tags, a request for a score. The
+# offline grader reads the answer as data either way (instructions entail no key point);
+# this adds a note, and lets the LLM grader discount what an injected span "shows".
+_INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b[^.]{0,40}\binstructions?\b|"
+                        r"^\s*(?:system|assistant)\s*:|</?(?:system|instructions?)>|"
+                        r"\b(?:give|award|assign)\b[^.]{0,30}(?:\b\d+\s*/\s*\d+|full marks|"
+                        r"full score|maximum|perfect)", re.I | re.M)
 _CODE_LINE = re.compile(r"^\s*(?:```|>>>|import |from \w+ import|def |class |for |with |return "
                         r"|#|[\w.\[\], ]+\s*[+\-*/@]?=\s*\S|\w[\w.]*\(.*\)\s*(?:#.*)?$)")
 
