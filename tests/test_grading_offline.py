@@ -104,7 +104,7 @@ def test_reference_scores_high(grader):
 
 @model
 @pytest.mark.xfail(strict=False, reason="the shipped model barely reads negation yet: "
-                   "flipped references average 3.6 (evals/reports/flips.json)")
+                   "flipped references average 3.5 (evals/reports/flips.json)")
 def test_flipped_reference_scores_low(grader):
     from evals import contrast as C
 

@@ -6,7 +6,8 @@ from those verdicts for the calibrated 0-5 score.
 Windows: the answer's sentences and code lines (text.segments) grouped, in order, into
 stretches of at most WINDOW_CHARS; neighbouring windows share a sentence, so a claim and the
 sentence that denies it can meet. Short answers (most) are one window. Long answers send
-each hypothesis only to its MAX_WINDOWS best windows by word overlap (latency).
+each hypothesis only to its MAX_WINDOWS best windows by word overlap (latency: one window
+cut p95 from ~215 to ~130 ms and moved no dev category mean by more than 0.04).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ FEATURES = ("entailed", "covered_frac", "min_entailed", "max_entailed", "contrad
 COVERED, PARTIAL = 0.5, 0.25  # P(entailed) thresholds of a key point's verdict
 CONTRADICTED = 0.5  # P(contradicted) above which a point is reversed
 MISCONCEPTION_MIN = 0.5  # P(entailed) above which a misconception is asserted
-WINDOW_CHARS, MAX_WINDOWS = 480, 2
+WINDOW_CHARS, MAX_WINDOWS = 480, 1
 
 
 @dataclass
