@@ -11,7 +11,6 @@ a ConfigError that says how to rebuild it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import warnings
@@ -20,19 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from interviewer.errors import ConfigError
+from interviewer.knowledge.embeddings import sha256_file
 
 LABELS = ("entailed", "contradicted", "missing")
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 ARTIFACT, MANIFEST = "entail.safetensors", "manifest.json"
 REBUILD = "rebuild it with `python -m evals train-grader` or restore it from git"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def base_model_path() -> Path:

@@ -11,13 +11,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from interviewer.errors import InputError
 from interviewer.knowledge.models import Question, TopicFile
 from interviewer.knowledge.parse import ParsedQA, parse_pairs
+
+M = TypeVar("M", bound=BaseModel)
 
 YAML_SUFFIXES = {".yaml", ".yml"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}  # read by parse/
@@ -47,7 +50,8 @@ def _yaml_line(node: yaml.Node | None, loc: Sequence[object]) -> int | None:
     return line
 
 
-def load_yaml_file(path: Path) -> list[LoadedQuestion]:
+def validated_yaml(path: Path, model: type[M]) -> tuple[yaml.Node | None, M]:
+    """`path` parsed as YAML and validated by `model`; any error names file:line."""
     text = path.read_text(encoding="utf-8")
     try:
         root = yaml.compose(text)
@@ -57,13 +61,17 @@ def load_yaml_file(path: Path) -> list[LoadedQuestion]:
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise InputError(f"not valid YAML: {getattr(e, 'problem', e)}", where=where) from e
     try:
-        topic_file = TopicFile.model_validate(data)
+        return root, model.model_validate(data if data is not None else {})
     except ValidationError as e:
         err = e.errors()[0]
         line = _yaml_line(root, err["loc"])
-        field = ".".join(str(p) for p in err["loc"])
+        field = ".".join(str(p) for p in err["loc"]) or "file"
         where = f"{path}:{line}" if line else str(path)
         raise InputError(f"{field}: {err['msg']}", where=where) from e
+
+
+def load_yaml_file(path: Path) -> list[LoadedQuestion]:
+    root, topic_file = validated_yaml(path, TopicFile)
     seq = root.value if isinstance(root, yaml.MappingNode) else []
     qnodes = next((v.value for k, v in seq if k.value == "questions"), [])
     return [LoadedQuestion(q, f"{path}:{qnodes[i].start_mark.line + 1}")

