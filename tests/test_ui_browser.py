@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import shutil
 import sys
 import urllib.request
@@ -333,5 +334,58 @@ def test_reload_keeps_the_interview_and_resume_restores_its_settings(app_url, br
             expect(chat).to_contain_text("Resuming your interview")
             expect(page.locator("#questions input[type=number]")).to_have_value("3")
             expect(page.locator("#difficulty input[value=Hard]")).to_be_checked()
+    finally:
+        context.close()
+
+
+MY_BANK = """# My questions
+
+## What does torch.no_grad do?
+It turns off gradient tracking inside its block, so no graph is recorded.
+
+## Why call model.eval() before testing?
+It switches dropout and batch norm to their inference behaviour.
+
+## What is a CUDA stream?
+"""
+
+
+def test_upload_a_bank_and_interview_on_it(app_url, page, browser, tmp_path):
+    """A candidate uploads their own questions from the start panel, sees what was found and
+    skipped, and is interviewed on them; another browser does not see that bank."""
+    from playwright.sync_api import expect
+
+    bank = tmp_path / "my-questions.md"
+    bank.write_text(MY_BANK, encoding="utf-8")
+    with screenshot_on_failure(page, "upload-bank"):
+        page.goto(app_url)
+        page.locator("#bank-panel input[type=file]").set_input_files(str(bank))
+        summary = page.locator("#bank-summary")
+        expect(summary).to_contain_text("2 question/answer pairs found, 1 skipped")
+        expect(summary).to_contain_text("my-questions.md:9")
+        expect(summary).to_contain_text("What is a CUDA stream?")
+        page.locator("#mode").get_by_text("Concepts").click()
+        _set_questions(page, 2)
+        page.click("#start")
+        chat = page.locator("#chat")
+        expect(chat).to_contain_text("Question 1 of 2")
+        expect(chat).to_contain_text(re.compile(r"torch\.no_grad|model\.eval\(\)"))
+        page.fill("#answer textarea", "It stops autograd from recording operations.")
+        page.click("#send")
+        expect(chat).to_contain_text("Score:")
+        _others_do_not_see_the_bank(browser, app_url)
+    assert page.outside == [], f"requests left 127.0.0.1: {page.outside}"
+
+
+def _others_do_not_see_the_bank(browser, url: str) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    try:
+        other = context.new_page()
+        other.goto(url)
+        other.locator("#source input").click()
+        expect(other.get_by_role("option").first).to_be_visible()
+        assert "my-questions" not in " ".join(other.get_by_role("option").all_inner_texts())
     finally:
         context.close()

@@ -259,3 +259,53 @@ def test_the_page_says_loading_until_the_models_are_in(make_controller):
     assert "Loading the interviewer's models" in next(views).progress
     threading.Timer(0.2, ctl.ready.set).start()
     assert "Loading" not in list(views)[-1].progress
+
+
+# ------------------------------------------------------------------ a bank of your own
+MY_BANK = """# My questions
+
+## What does torch.no_grad do?
+It turns off gradient tracking inside its block, so no graph is recorded.
+
+## Why call model.eval() before testing?
+It switches dropout and batch norm to their inference behaviour.
+
+## What is a CUDA stream?
+"""
+
+
+def test_uploaded_bank_is_private_summarised_and_interviewed_on(make_controller, tmp_path,
+                                                                 ingested_store):
+    ctl = make_controller()
+    bank = tmp_path / "My Bank.md"
+    bank.write_text(MY_BANK, encoding="utf-8")
+    view, _ = drain(ctl.upload_bank(View(), str(bank)))
+    try:
+        assert view.source and view.source.startswith("my-bank-")
+        assert "2 question/answer pairs found, 1 skipped" in view.bank_md
+        assert "My Bank.md:9" in view.bank_md and "What is a CUDA stream?" in view.bank_md
+        assert view.source in [name for _, name in ctl.sources(view.user_id)]
+        assert view.source not in [name for _, name in ctl.sources("someone-else")]
+        view, _ = drain(ctl.start(view, [], "Adaptive", 2, "concepts"))
+        asked = said(view)
+        assert "torch.no_grad" in asked or "model.eval()" in asked
+        view, _ = drain(ctl.send(view, "3: it stops recording the graph"))
+        assert "Score: 3.0 / 5" in said(view)
+    finally:
+        ingested_store.remove_source(view.source)
+
+
+@pytest.mark.parametrize("name, data, why", [
+    ("bank.md", b"\xff\xfe not utf-8 \xff", "not UTF-8"),
+    ("bank.md", b"just some prose, no questions here\n", "no question"),
+    ("bank.md", b"# Q\n" + b"x" * 1_000_001, "the limit is 1,000,000"),
+    ("bank.pdf", b"%PDF-1.4", "unsupported file type"),
+])
+def test_bad_upload_says_why_and_stores_nothing(make_controller, tmp_path, name, data, why):
+    ctl = make_controller()
+    before = ctl.sources("")
+    path = tmp_path / name
+    path.write_bytes(data)
+    view, _ = drain(ctl.upload_bank(View(), str(path)))
+    assert view.bank_md.startswith("❌") and why in view.bank_md and view.toasts
+    assert view.source is None and ctl.sources(view.user_id) == before

@@ -91,6 +91,12 @@ class Interviewer(TurnPlumbing, QuestionFlow, FollowUpFlow, Hints, ExerciseFlow,
         (`SourceInfo`: name, questions, topics, builtin, origin, owner)."""
         return self.store.list_sources(user_id)
 
+    def upload_bank(self, user_id: str, filename: str, data: bytes):
+        """An uploaded Q&A file becomes the user's private source (`UploadResult`)."""
+        from interviewer.knowledge.upload import ingest_upload
+
+        return ingest_upload(self.store, check_user(user_id), filename, data)
+
     def start(self, user_id: str, plan: Plan | dict | None = None) -> tuple[str, list[Event]]:
         session_id, events = self.start_stream(user_id, plan)
         return session_id, final(events)

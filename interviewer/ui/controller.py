@@ -27,6 +27,7 @@ from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notic
 from interviewer.engine.progress import progress_markdown, progress_of
 from interviewer.engine.warmup import warm_up
 from interviewer.errors import InterviewerError
+from interviewer.knowledge.upload import MAX_UPLOAD_BYTES
 from interviewer.ui import progress, render
 from interviewer.engine.interview import MAX_CODE_CHARS
 from interviewer.grading.base import MAX_ANSWER_CHARS  # the same limits as the engine's
@@ -65,6 +66,8 @@ class View:
     plan: dict[str, Any] | None = None  # a resumed session's settings, for the start panel
     scroll: bool = False  # bring the chat into view at the next render (then False)
     code_runs: int = 0  # counts new starter code handed out, so each one is painted
+    source: str | None = None  # the question bank chosen in the start panel (None: public)
+    bank_md: str = ""  # what the last upload found and skipped (or why it failed)
 
     def panels_key(self) -> str:
         """Changes whenever a side panel (exercise, code result, report, sessions, brain)
@@ -126,6 +129,47 @@ class Controller:
             log.warning("no topics for the start panel: %s", e)
             return []
 
+    def sources(self, user_id: str = "") -> list[tuple[str, str]]:
+        """(label, name) of the banks a user may choose: the public ones and their own."""
+        try:
+            banks = self.engine.sources(user_id)
+        except InterviewerError as e:
+            log.warning("no question banks for the start panel: %s", e)
+            return []
+        return [(f"{s.name} ({'yours, ' if s.owner else ''}{s.questions} questions)", s.name)
+                for s in banks]
+
+    def bank_topics(self, view: View) -> list[tuple[str, str]]:
+        """(name, slug) of the topics of the chosen bank, for the start panel."""
+        topics = self.engine.topics(view.user_id or "", [view.source] if view.source else [])
+        return [(name, slug) for slug, name in topics.items()]
+
+    @guarded
+    def choose_source(self, view: View, name: str | None) -> Iterator[View]:
+        self._ensure_user(view)
+        view.source = name or None
+        yield view
+
+    @guarded
+    def upload_bank(self, view: View, path: str | None) -> Iterator[View]:
+        """An uploaded Q&A file becomes this browser's private bank, chosen for the next
+        interview; a bad file is refused with what to fix, and nothing is stored."""
+        self._ensure_user(view)
+        if not path:
+            yield self.notify(view, "Choose a .md, .txt or .html file to upload.")
+            return
+        with open(path, "rb") as f:
+            data = f.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            result = self.engine.upload_bank(view.user_id, Path(path).name, data)
+        except InterviewerError as e:
+            view.bank_md = f"❌ **Not uploaded.** {e}"
+            view.toasts.append(str(e))
+            yield view
+            return
+        view.source, view.bank_md = result.source, result.markdown()
+        yield view
+
     @guarded
     def identify(self, view: View, stored: object) -> Iterator[View]:
         """The page loaded: adopt the browser's stored user id (or make one), and show this
@@ -180,7 +224,8 @@ class Controller:
               questions: float, mode: str) -> Iterator[View]:
         self._ensure_user(view)
         plan = {"topics": list(topics or []), "difficulty": DIFFICULTIES.get(difficulty),
-                "questions": int(questions or 5), "mode": mode}
+                "questions": int(questions or 5), "mode": mode,
+                "sources": [view.source] if view.source else []}
         session_id, events = self.engine.start_stream(view.user_id, plan)
         _reset(view, session_id)
         yield from self._play(view, events)

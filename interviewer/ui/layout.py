@@ -23,6 +23,7 @@ import pandas as pd
 
 from interviewer.ui import render
 from interviewer.ui.controller import DIFFICULTIES, MAX_ANSWER_CHARS, Controller, View
+from interviewer.knowledge.upload import UPLOAD_SUFFIXES
 from interviewer.ui.identity import STORAGE_KEY
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -59,13 +60,14 @@ class Page:
                                  elem_id="brain")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
-                self._start_panel(controller.topics())
+                self._start_panel(controller.topics(), controller.sources())
                 self._chat_panel()
                 self._code_panel()
             with gr.Column(scale=2, min_width=300):
                 self._side_panels()
 
-    def _start_panel(self, topics: list[tuple[str, str]]) -> None:
+    def _start_panel(self, topics: list[tuple[str, str]],
+                     sources: list[tuple[str, str]]) -> None:
         with gr.Accordion("Start a new interview", open=True,
                           elem_id="start-panel") as self.start_panel:
             if not topics:
@@ -81,7 +83,20 @@ class Page:
                                      elem_id="mode")
             self.questions = gr.Slider(1, 20, value=5, step=1, label="Number of questions",
                                        elem_id="questions")
+            self._bank_panel(sources)
             self.start = gr.Button("Start interview", variant="primary", elem_id="start")
+
+    def _bank_panel(self, sources: list[tuple[str, str]]) -> None:
+        with gr.Group(elem_id="bank-panel"):
+            with gr.Row(equal_height=True):
+                self.source = gr.Dropdown(choices=sources, value=None, label="Question bank",
+                                          info="Leave empty for every public bank",
+                                          elem_id="source", scale=3)
+                self.upload = gr.UploadButton("⬆ Upload a bank (.md/.txt/.html, ≤ 1 MB)",
+                                              file_types=list(UPLOAD_SUFFIXES),
+                                              file_count="single", type="filepath",
+                                              size="sm", elem_id="upload-bank", scale=2)
+            self.bank_summary = gr.Markdown(elem_id="bank-summary")
 
     def _chat_panel(self) -> None:
         self.chat = gr.Chatbot(label="Interview", height=520, elem_id="chat",
@@ -214,6 +229,7 @@ def build(controller: Controller, secret: str, code_concurrency: int) -> gr.Bloc
         _wire_interview(page, controller)
         _wire_panels(demo, page, controller)
         _wire_progress(page, controller)
+        _wire_bank(page, controller)
         page.run.click(_handler(controller.run_code, extra=(_code_result,)),
                        [page.view, page.code], [*page.turn_outputs(), page.code_result],
                        api_name="run_code", concurrency_id="executor",
@@ -256,6 +272,27 @@ def _wire_interview(page: Page, ctl: Controller) -> None:
                                   api_name=name, **turn)
     page.reference.click(_handler(ctl.reference), [page.view], out, api_name="reference",
                          **turn)
+
+
+def _wire_bank(page: Page, ctl: Controller) -> None:
+    """Upload a bank or choose one: the summary, the bank list and its topics follow."""
+    def paint(views: Iterator[View]) -> Iterator[tuple]:
+        for view in views:
+            _toasts(view)
+            yield (view, view.bank_md, gr.update(choices=ctl.sources(view.user_id or ""),
+                                                 value=view.source),
+                   gr.update(choices=ctl.bank_topics(view), value=[]))
+
+    def upload(view: View, path: str | None) -> Iterator[tuple]:
+        yield from paint(ctl.upload_bank(view, path))
+
+    def choose(view: View, name: str | None) -> Iterator[tuple]:
+        yield from paint(ctl.choose_source(view, name))
+
+    outputs = [page.view, page.bank_summary, page.source, page.topics]
+    page.upload.upload(upload, [page.view, page.upload], outputs, api_name="upload_bank",
+                       concurrency_id="turn", concurrency_limit=TURN_CONCURRENCY)
+    page.source.input(choose, [page.view, page.source], outputs, api_visibility="private")
 
 
 def _wire_panels(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
