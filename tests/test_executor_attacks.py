@@ -271,3 +271,17 @@ def test_every_mount_is_made_before_the_tree_turns_read_only(monkeypatch):
                                                      "--dir", "--symlink", "--proc", "--dev")]
     assert "--dev-bind" in argv and max(makes) < first_ro
     assert argv[first_ro:first_ro + 4] == ["--remount-ro", "/dev", "--remount-ro", "/"]
+
+
+def test_folders_above_a_checkout_in_tmp_are_made_inside_the_sandbox_tmp(monkeypatch):
+    """A checkout (and its venv) under /tmp is bound into the sandbox's own /tmp: the folders
+    above it must be made after that tmpfs, passable by the unprivileged worker."""
+    from pathlib import Path
+
+    monkeypatch.setattr(sandbox, "_runtime_roots", lambda: [Path("/usr/lib"),
+                                                            Path("/tmp/ci/main/.venv")])
+    argv = sandbox.bwrap_argv(sandbox.SandboxConfig(), 3)
+    tmpfs = max(i for i, a in enumerate(argv) if a == "/tmp" and argv[i - 1] == "--tmpfs")
+    made = {argv[i + 1]: i for i, a in enumerate(argv) if a == "--dir"}
+    assert tmpfs < made["/tmp/ci"] < made["/tmp/ci/main"] < argv.index("/tmp/ci/main/.venv")
+    assert argv[made["/tmp/ci"] - 1] == "0755" and "/sandbox/runtime" in made

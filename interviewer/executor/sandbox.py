@@ -111,15 +111,18 @@ def _runtime_binds() -> list[str]:
     return args
 
 
-def _parent_dirs(paths: list[Path]) -> list[str]:
+def _parent_dirs(paths: list[Path]) -> tuple[list[str], list[str]]:
     """Create the folders above each bind point first, as world-readable: bwrap would make
-    them 0700 root-owned, which the unprivileged worker could not pass through."""
-    parents = {p for path in paths if not _under_tmp(Path(path))
-               for p in Path(path).parents if p != Path("/")}
-    out: list[str] = []
+    them 0700 root-owned, which the unprivileged worker could not pass through. Returns the
+    arguments for folders outside /tmp, and for those inside the sandbox's /tmp (a checkout
+    under /tmp), which must come after that tmpfs is mounted."""
+    parents = {p for path in paths for p in Path(path).parents
+               if p not in (Path("/"), Path("/tmp"))}
+    outside: list[str] = []
+    inside: list[str] = []
     for p in sorted(parents, key=lambda q: len(q.parts)):
-        out += ["--perms", "0755", "--dir", str(p)]
-    return out
+        (inside if _under_tmp(p) else outside).extend(["--perms", "0755", "--dir", str(p)])
+    return outside, inside
 
 
 def _tmp_rebinds() -> list[tuple[str, str]]:
@@ -142,13 +145,14 @@ def bwrap_argv(config: SandboxConfig, control_fd: int) -> list[str]:
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     for key, value in SAFE_ENV.items():
         argv += ["--setenv", key, value]
-    argv += _parent_dirs([INSIDE_SCRIPT.parent, *_runtime_roots(), Path(SANDBOX_SCRIPT)])
-    argv += _runtime_binds()
+    rebind = _tmp_rebinds()
+    dirs, tmp_dirs = _parent_dirs([*_runtime_roots(), Path(SANDBOX_SCRIPT),
+                                   *(Path(stash) for stash, _ in rebind)])
+    argv += dirs + _runtime_binds()
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(config.shm_mb << 20), "--tmpfs", "/dev/shm",
              "--perms", "1777", "--size", str(config.tmp_mb << 20), "--tmpfs", "/tmp",
-             "--ro-bind", str(INSIDE_SCRIPT), SANDBOX_SCRIPT]
-    rebind = _tmp_rebinds()
+             *tmp_dirs, "--ro-bind", str(INSIDE_SCRIPT), SANDBOX_SCRIPT]
     for stash, path in rebind:
         argv += ["--ro-bind", path, path, "--ro-bind", path, stash]
     if config.device == "cuda":
