@@ -103,6 +103,14 @@ def test_reference_scores_high(grader):
 
 
 @model
+def test_no_point_stated_scores_zero(grader):
+    """The score comes from the verdicts: nothing stated, not even in part, earns nothing."""
+    for answer in ("no idea", "I don't remember, something about memory I guess"):
+        g = grader.grade(Q, answer)
+        assert all(p.verdict == "missing" for p in g.points) and g.score == 0.0, (answer, g)
+
+
+@model
 @pytest.mark.xfail(strict=False, reason="the shipped model barely reads negation yet: "
                    "flipped references average 3.5 (evals/reports/flips.json)")
 def test_flipped_reference_scores_low(grader):

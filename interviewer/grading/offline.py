@@ -81,9 +81,13 @@ class OfflineGrader:
               points: Sequence[str] | None = None) -> Grade:
         """Grade `answer`; `points` (e.g. for a follow-up) grades against those points only."""
         rubric, a = self.analyze(question, answer, points)
-        score = 0.0 if a.flags.get("empty") else self.models[rubric.mode].score(a.features)
         verdicts = tuple(PointVerdict(m.point, m.verdict, m.span if m.verdict != "missing"
                                       else None, round(m.strength, 3)) for m in a.points)
+        # The score comes from the verdicts: an answer that states no key point, even in
+        # part, earns nothing (the score map alone leaves a floor of ~0.8 for "no idea").
+        credited = any(v.verdict != "missing" for v in verdicts)
+        score = self.models[rubric.mode].score(a.features) \
+            if credited and not a.flags.get("empty") else 0.0
         hits = tuple(MisconceptionHit(t, s, round(c, 3)) for t, s, c in a.misconceptions)
         hits += tuple(MisconceptionHit(f"Reverses: {m.point}", m.span,
                                        round(float(m.probs[1]), 3))
