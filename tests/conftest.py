@@ -18,6 +18,23 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+def cli_runner(monkeypatch, capsys):
+    """Run `interviewer ARGS` in this process with `stdin` as its input; its stdout back.
+    The command must succeed."""
+    import io
+    import sys
+
+    from interviewer import cli
+
+    def run(args: list[str], stdin: str = "") -> str:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        assert cli.main(args) == 0
+        return capsys.readouterr().out
+
+    return run
+
+
 MODEL_FIXTURES = {"embedder", "ingested_store", "cli_home"}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from interviewer import cli
+from conftest import cli_runner
 from interviewer.engine import commands as chat_commands
 from interviewer.engine.factory import make_interviewer
 from interviewer.knowledge import KnowledgeStore
@@ -37,13 +37,7 @@ def run_cli(ingested_store, monkeypatch, tmp_path, capsys):
 
     monkeypatch.setattr(chat_commands, "_engine", engine)
 
-    def run(args: list[str], stdin: str = "") -> str:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        assert cli.main(args) == 0
-        return capsys.readouterr().out
-
-    return run
+    return cli_runner(monkeypatch, capsys)
 
 
 def test_scripted_chat_then_sessions_and_reports(run_cli):

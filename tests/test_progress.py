@@ -4,13 +4,11 @@ scores by topic), never mixing users; `interviewer progress [--json]` and
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 
 import pytest
 
-from interviewer import cli
+from conftest import cli_runner
 from interviewer.engine import commands as chat_commands
 from interviewer.engine.progress import progress_markdown, progress_of
 from test_engine_support import TopicGrader, make_engine
@@ -70,13 +68,7 @@ def run_cli(ingested_store, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'sessions.sqlite3'}")
     monkeypatch.setenv("INTERVIEWER_RAISE", "1")
 
-    def run(args: list[str], stdin: str = "") -> str:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        assert cli.main(args) == 0
-        return capsys.readouterr().out
-
-    return run
+    return cli_runner(monkeypatch, capsys)
 
 
 def test_progress_command_and_chat_on_weak_spots(run_cli, monkeypatch, settings,

@@ -55,7 +55,6 @@ class Embedder:
         self.max_tokens = max_tokens
         self._model = None
         self._lock = threading.Lock()
-        self._count_lock = threading.Lock()
         self.texts_encoded = 0
 
     def load(self) -> None:
@@ -92,6 +91,6 @@ class Embedder:
         self.load()
         vecs = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False)
-        with self._count_lock:  # `+=` on an attribute is not atomic across threads
+        with self._lock:  # `+=` on an attribute is not atomic across threads
             self.texts_encoded += len(texts)
         return vecs.astype(np.float32, copy=False)
