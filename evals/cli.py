@@ -28,6 +28,7 @@ DEV = DATA / "dev.jsonl"
 TRAIN = DATA / "train.jsonl"
 EXTRA = DATA / "extra" / "ordinary-train.jsonl"
 SPOKEN = DATA / "extra" / "spoken-train.jsonl"  # read when present (written separately)
+FOLLOWUPS = DATA / "extra" / "followup-train.jsonl"  # answers to train follow-ups, when present
 SEMEVAL = HERE.parent.parent / "shared" / "benchmarks" / "asag" / "semeval2013_task7" / \
     "semeval2013_3way_normalized.jsonl"
 
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", type=Path, help="continue from the model in this folder")
     t.add_argument("--seed", type=int, default=0, help="data order and dropout seed")
     t.add_argument("--lr", type=float, default=8e-5)
+    t.add_argument("--frozen", type=int, default=None,
+                   help="lowest transformer layers kept as packaged (0: train all; default: "
+                   "the recipe's)")
     e = sub.add_parser("semeval", help="3-way F1 on SemEval-2013's test splits")
     e.add_argument("--data", type=Path, default=SEMEVAL)
     e.add_argument("--out", type=Path, help="write the JSON report here too")
@@ -155,7 +159,7 @@ def extra_files(given: list[Path] | None) -> list[Path]:
     """The extra answer files: as given, or ordinary-train (+ spoken-train when present)."""
     if given is not None:
         return given
-    return [p for p in (EXTRA, SPOKEN) if p.is_file()]
+    return [p for p in (EXTRA, SPOKEN, FOLLOWUPS) if p.is_file()]
 
 
 def _train_rows(args: argparse.Namespace):
@@ -230,14 +234,15 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
     qdir = _settings().knowledge_dir / "questions"
     if not args.semeval.is_file():
         raise SystemExit(f"{args.semeval}: SemEval-2013 data not found (give --semeval PATH)")
-    files = [p for p in (TRAIN, EXTRA, SPOKEN) if p.is_file()]
+    files = [p for p in (TRAIN, EXTRA, SPOKEN, FOLLOWUPS) if p.is_file()]
     items = [it for f in files for it in load_dataset(f, qdir)]
     pairs = capped(semeval_pairs(args.semeval) + labelled_pairs(items)
                    + contrast_pairs(load_questions([qdir])), CAPS)
     if args.limit:
         pairs = random.Random(0).sample(pairs, min(args.limit, len(pairs)))
     recipe = Recipe(epochs=args.epochs, threads=args.threads, max_minutes=args.max_minutes,
-                    seed=args.seed, lr=args.lr)
+                    seed=args.seed, lr=args.lr,
+                    frozen=Recipe.frozen if args.frozen is None else args.frozen)
     sources = {"semeval": "train split of " + args.semeval.name,
                "labelled": [_rel(f) for f in files], "contrasts": "knowledge base, train questions"}
     manifest = run(pairs, recipe, args.out_dir or MODEL_DIR, sources, args.resume)

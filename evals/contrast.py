@@ -29,6 +29,10 @@ DENIALS_TRAIN = ("Actually, none of that is true.", "Forget what I said, that's 
                  "is the case.")
 DENIALS_EVAL = ("None of the above is true; I made it up.", "Scratch that: everything I just "
                 "said is wrong.")
+# Sentences that end an answer without changing what it claims: trained as "still entailed",
+# so that the model learns what a denial says rather than that a sentence follows.
+CLOSERS_TRAIN = ("I hope that answers the question.", "That is how I understand it, anyway.",
+                 "I have used this a lot in practice.", "Happy to go deeper on any of that.")
 
 
 def negate(sentence: str) -> str | None:

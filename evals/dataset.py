@@ -1,7 +1,8 @@
 """Labelled answer sets: read JSONL rows, validate them, and resolve each row's question.
 
 A row has `id`, `answer`, `score` (gold) and optional `score_max` (default 5). Its question
-is either `question_id` (a knowledge-base question) or inline `question` +
+is either `question_id` (a knowledge-base question, or a curated follow-up `Qn.k` graded on
+its own rubric) or inline `question` +
 `reference_answer` (generic mode; an inline reference wins over `question_id`). Any other
 field (category, topic, ...) is carried into the report.
 """
@@ -103,6 +104,7 @@ def load_dataset(path: Path, knowledge_dir: Path | None) -> list[Item]:
             raise InputError("rows name question_id but the knowledge folder is missing",
                              where=str(knowledge_dir))
         knowledge = {q.id: q for q in load_questions([knowledge_dir])}
+        knowledge |= _followups(knowledge_dir, knowledge)
     seen: set[str] = set()
     items = []
     for row, where in rows:
@@ -111,6 +113,18 @@ def load_dataset(path: Path, knowledge_dir: Path | None) -> list[Item]:
         seen.add(row.id)
         items.append(Item(row, resolve(row, where, knowledge), where))
     return items
+
+
+def _followups(knowledge_dir: Path, questions: dict[str, Question]) -> dict[str, Question]:
+    """The curated follow-ups (knowledge/followups/, beside the questions folder), each as
+    the Question the engine grades it as: its own rubric, its parent's topic."""
+    folder = knowledge_dir.parent / "followups"
+    if not folder.is_dir():
+        return {}
+    from interviewer.knowledge.followups import load_followups
+
+    book = load_followups(folder, knowledge_dir)
+    return {r.id: r.as_question(questions[r.parent].topic) for r in book.records.values()}
 
 
 def generic(q: Question) -> Question:

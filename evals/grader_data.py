@@ -8,17 +8,17 @@ with its licence:
 2. Our labelled answers to TRAIN questions (this repository's own data): a key point of the
    question against the answer window that shares most words with it. Labels follow from the
    answer's category, never from reading the answer:
-   full / verbose_correct / spoken_correct, and ordinary answers with gold >= 4.5 -> every
+   full / verbose_correct / spoken_correct / followup_correct (a follow-up's answer against
+   the follow-up's own key points), and ordinary answers with gold >= 4.5 -> every
    key point entailed; off_topic / keyword_stuffing / injection, and answers with gold
    <= 0.5 in the honest categories -> every key point missing; negation_trap -> contradicted
    for key points that share at least half their content words with the answer;
    misconception -> the curated misconception sharing most words with it is entailed.
 3. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
    point against the reference window that holds it (entailed; also with another sentence
-   negated), that window with its sentence negated, two API names swapped, or followed by a
-   denial (contradicted; one drawn at random, so long premises are not mostly
-   contradictions), the window without that sentence, and another question's reference
-   (missing).
+   negated, or followed by a neutral closing sentence), that window with its sentence
+   negated, two API names swapped, or followed by a denial (contradicted; every variant that
+   applies), the window without that sentence, and another question's reference (missing).
 
 Dev questions (split.py) never appear; `check_train_only` enforces it.
 """
@@ -46,9 +46,9 @@ CAPS = {"semeval-beetle": 1000, "labelled-ordinary": 300, "labelled-spoken_corre
         "labelled-spoken_wrong": 200, "labelled-injection": 120,
         "labelled-keyword_stuffing": 120, "labelled-off_topic": 120}
 SEMEVAL_LABEL = {"correct": ENT, "contradictory": CON, "incorrect": MIS}
-ALL_POINTS_ENTAILED = ("full", "verbose_correct", "spoken_correct")
+ALL_POINTS_ENTAILED = ("full", "verbose_correct", "spoken_correct", "followup_correct")
 NO_POINT = ("off_topic", "keyword_stuffing", "injection")
-HONEST = ("ordinary", "spoken_partial", "spoken_wrong", "partial")
+HONEST = ("ordinary", "spoken_partial", "spoken_wrong", "partial", "followup_partial")
 
 
 @dataclass(frozen=True)
@@ -123,10 +123,12 @@ def _contradictions(point: str, window: str, sent: str, ref: str, rng: random.Ra
 
 
 def _point_contrasts(point: str, q: Question, other: Question, rng: random.Random) -> list:
-    """Per key point: the reference window holding it (entailed), the same window with one
-    contradiction (one of negated / denied / names swapped, drawn at random), the window with
-    another sentence negated (still entailed), its sentence alone and negated, the window
-    without that sentence and another question's reference (not addressed)."""
+    """Per key point, balanced between long and short premises and between labels:
+    entailed - the reference window holding it, its sentence alone, the window with another
+    sentence negated, the window followed by a neutral closing sentence; contradicted - every
+    applicable contradiction of the window (negated / denied / names swapped) and its sentence
+    alone negated; not addressed - the window without that sentence and another question's
+    reference."""
     sents = _sentences(q.reference)
     if not sents:
         return []
@@ -135,10 +137,10 @@ def _point_contrasts(point: str, q: Question, other: Question, rng: random.Rando
     if sents[k] not in window:
         window = sents[k]
     out = [(window, ENT, "ref"), (sents[k], ENT, "ref-sentence"),
+           (C.deny(window, rng.choice(C.CLOSERS_TRAIN)), ENT, "closer"),
            (best_window(point, other.reference) or other.reference, MIS, "other-question")]
-    contras = _contradictions(point, window, sents[k], q.reference, rng)
-    premise, kind = rng.choice(contras)
-    out.append((premise, CON, kind))
+    out += [(premise, CON, kind)
+            for premise, kind in _contradictions(point, window, sents[k], q.reference, rng)]
     if C.negate(sents[k]) and overlap(point, sents[k]) >= 0.4:
         out.append((C.negate(sents[k]), CON, "negated-sentence"))
     others = [s for s in sents if s != sents[k] and s in window and C.negate(s)]

@@ -2,7 +2,7 @@
 
 Rule: question Qn is in **dev** when n % 10 is 3, 6 or 9, and in train otherwise. That is
 30 dev questions spread evenly over all topics (the knowledge base numbers questions by
-topic). Rows whose question id is not of the form Qn go by a hash of the id (sha256; the
+topic); a follow-up Qn.k goes with its parent Qn. Rows whose question id is not of the form Qn go by a hash of the id (sha256; the
 first byte mod 10 in {3, 6, 9} -> dev), so any new question lands on a fixed side.
 """
 
@@ -17,7 +17,7 @@ DEV_REMAINDERS = {3, 6, 9}
 
 
 def side(question_id: str) -> str:
-    m = re.fullmatch(r"[Qq]0*(\d+)", question_id)
+    m = re.fullmatch(r"[Qq]0*(\d+)(?:\.\d+)?", question_id)  # a follow-up Qn.k: its parent
     n = int(m.group(1)) if m else hashlib.sha256(question_id.encode()).digest()[0]
     return "dev" if n % 10 in DEV_REMAINDERS else "train"
 

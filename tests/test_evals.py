@@ -47,6 +47,16 @@ def test_metrics_known_values():
 def test_split_is_by_question_and_fixed():
     assert side("Q3") == "dev" and side("Q13") == "dev" and side("Q1") == "train"
     assert side("Q100") == "train" and side("custom-id") == side("custom-id")
+    assert side("Q3.2") == "dev" and side("Q1.4") == "train"  # a follow-up goes with its parent
+
+
+def test_follow_up_rows_are_graded_on_the_follow_ups_own_rubric(tmp_path):
+    data = write(tmp_path / "d.jsonl", [{"id": "f1", "answer": "a", "score": 4,
+                                         "question_id": "Q1.1"}])
+    q = load_dataset(data, KNOWLEDGE)[0].question
+    assert q.id == "Q1.1" and q.curated and "graph break" in q.question
+    assert q.topic == load_dataset(write(tmp_path / "m.jsonl", [
+        {"id": "m", "answer": "a", "score": 1, "question_id": "Q1"}]), KNOWLEDGE)[0].question.topic
 
 
 def test_run_writes_report_and_plots(tmp_path, monkeypatch):

@@ -20,8 +20,10 @@ from evals.split import side
 from interviewer.engine.candidate_input import parse_command
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = [REPO / "evals" / "data" / "dev.jsonl", REPO / "evals" / "data" / "extra" /
-        "ordinary-dev.jsonl"]
+EXTRA = REPO / "evals" / "data" / "extra"
+# Held-out answers only; the follow-up answers (to dev follow-ups) are read when present.
+DATA = [REPO / "evals" / "data" / "dev.jsonl", EXTRA / "ordinary-dev.jsonl",
+        EXTRA / "followup-heldout.jsonl"]
 GATED = ("reference_leak", "repeated_question", "wrong_rubric")
 FAILURES = GATED + ("loop", "praise_on_low_score", "missing_but_stated")
 USER = "eval"
@@ -134,7 +136,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
-    rows = load_rows(DATA)
+    rows = load_rows(p for p in DATA if p.is_file())
     with tempfile.TemporaryDirectory() as tmp:
         engine, bank, book = build(Path(tmp))
         refs = {q.id: q.reference for q in bank.values()}

@@ -6,10 +6,14 @@ behaviour on real questions.
 Main answers are human-written rows of the dev sets only (dev.jsonl, ordinary-dev.jsonl).
 A "strong" candidate is strong everywhere except one topic, where its answers are merely
 ordinary (human score 3-3.5); every other type also answers two further topics only
-ordinarily, so its weak topic must stand out from ordinary ones, not just from perfect ones. Follow-ups have no labelled answers: a strong candidate answers a curated follow-up with that
-follow-up's reference in its own order of sentences, a weak one with a vague fragment of it;
-a probe of missed points is answered with another dev answer to the question of the same
-kind.
+ordinarily, so its weak topic must stand out from ordinary ones, not just from perfect ones.
+
+A curated follow-up is answered with a held-out answer to that follow-up
+(evals/data/extra/followup-heldout.jsonl, another author's): a correct one where the
+candidate is strong or ordinary, a partial one where it is honest but weak, a wrong one where
+it is confidently wrong. Without such rows, a strong candidate answers with the follow-up's
+reference in its own order of sentences and a weak one with a vague fragment of it. A probe
+of missed points is answered with another dev answer to the question of the same kind.
 """
 
 from __future__ import annotations
@@ -93,6 +97,9 @@ class Candidate:
         if record is None or kind in ("empty", "gibberish", "repeats_question",
                                       "prompt_injector", "asks_for_answer"):
             return self._say(kind, qid, asked, avoid=self.said.get(qid))
+        held_out = self._follow_up_row(record.id, kind)
+        if held_out:
+            return held_out
         sentences = re.split(r"(?<=[.!?])\s+", record.reference.strip())
         if kind == "strong":
             return " ".join(sentences[1:] + sentences[:1])
@@ -102,6 +109,15 @@ class Candidate:
             return f"I'm sure about this one: {record.misconceptions[0]}"
         words = sentences[0].split()
         return "I think " + " ".join(words[: max(6, len(words) // 2)]).rstrip(".,;") + ", roughly."
+
+    def _follow_up_row(self, follow_up_id: str, kind: str) -> str | None:
+        """A held-out answer to this follow-up that shows `kind`, if there is one."""
+        category = {"strong": "followup_correct", "medium": "followup_correct",
+                    "honest_weak": "followup_partial",
+                    "confidently_wrong": "followup_wrong"}.get(kind)
+        found = [r["answer"] for r in self.rows.get(follow_up_id, [])
+                 if r.get("category") == category]
+        return self.rng.choice(found) if found else None
 
     def after_notice(self) -> str:
         """What the candidate says when the interviewer answered with a notice (say, a
