@@ -104,13 +104,13 @@ def test_whole_interview_with_code_through_the_api(app_url, tmp_path):
 
 def test_a_turn_sends_only_the_chat_progress_and_key(app_url):
     """An ordinary answer returns three outputs (plus the cleared box); the side panels
-    come from /panels only when the key says they changed."""
-    from gradio_client import Client
-
-    client = Client(app_url, verbose=False)
+    come from /panels only when the key says they changed. /start lists the new session
+    itself, so the page needs no /panels call for it."""
+    client = bench.client(app_url)
     first = client.predict([], "Adaptive", 3, "concepts", api_name="/start")
     out = client.predict("A tensor is an n-dimensional array.", api_name="/answer")
-    assert len(first) == 3 and len(out) == 4 and out[3] == ""
+    assert len(first) == 4 and len(out) == 4 and out[3] == ""
+    assert "active" in first[3]["choices"][0][0]
     panels = client.predict(api_name="/panels")
     assert "active" in panels[bench.SESSIONS]["choices"][0][0]
     assert first[bench.KEY] == out[bench.KEY]  # nothing in the side panels changed

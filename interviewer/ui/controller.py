@@ -70,10 +70,12 @@ class View:
     bank_md: str = ""  # what the last upload found and skipped (or why it failed)
 
     def panels_key(self) -> str:
-        """Changes whenever a side panel (exercise, code result, report, sessions, brain)
-        must be painted again; a turn that leaves them alone leaves it alone."""
+        """Changes whenever a side panel (exercise, code result, report, brain) must be
+        painted again; a turn that leaves them alone leaves it alone. The sessions list is
+        not in it: the events that change it alone (start, resume, practice) paint it
+        themselves, and a finished session changes the report too."""
         parts = (self.exercise, self.code_runs, self.code_status, self.report_md,
-                 tuple(self.report_files), tuple(self.sessions), self.brain)
+                 tuple(self.report_files), self.brain)
         return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
 
@@ -228,9 +230,7 @@ class Controller:
                 "sources": [view.source] if view.source else []}
         session_id, events = self.engine.start_stream(view.user_id, plan)
         _reset(view, session_id)
-        yield from self._play(view, events)
-        self._list(view)
-        yield view
+        yield from self._play(view, events, then=self._list)
 
     @guarded
     def send(self, view: View, text: str | None) -> Iterator[View]:
@@ -307,10 +307,11 @@ class Controller:
         view.messages = render.transcript_messages(records)
         over = bool(records) and records[-1].kind == "report"  # said once is enough
         yield from self._play(view, self.engine.resume_stream(view.user_id, session_id),
-                              show=not over)
+                              show=not over, then=self._resumed)
+
+    def _resumed(self, view: View) -> None:
         view.plan = self._plan_of(view)
         self._list(view)
-        yield view
 
     def _plan_of(self, view: View) -> dict[str, Any]:
         return dict(self.engine.report(view.user_id, view.session_id).to_dict()["plan"])
@@ -354,10 +355,13 @@ class Controller:
         view.toasts.append(text)
         return view
 
-    def _play(self, view: View, events: Iterable[Event], show: bool = True) -> Iterator[View]:
+    def _play(self, view: View, events: Iterable[Event], show: bool = True,
+              then: Callable[[View], None] | None = None) -> Iterator[View]:
         """Render the engine's events; streamed words show up as they arrive and are
         replaced by the final event that carries them. With `show` False a report adds no
-        chat line (a finished session's transcript already ends with one)."""
+        chat line (a finished session's transcript already ends with one). `then` finishes
+        the view before its one final yield (a second yield would cost the page a second
+        message with every output)."""
         streaming = False
         for event in events:
             if isinstance(event, TextDelta):
@@ -370,6 +374,8 @@ class Controller:
                 streaming = False
             self._apply(view, event, show=show or not isinstance(event, ReportReady))
         self._refresh_progress(view)
+        if then is not None:
+            then(view)
         yield view
 
     def _apply(self, view: View, event: Event, show: bool = True) -> None:

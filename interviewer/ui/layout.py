@@ -4,10 +4,14 @@ Every handler takes the tab's `View` (a `gr.State`, one per browser session) and
 what a turn changes: the chat, the progress panel and a hidden "panels key". The side panels
 (exercise and code, code result, report and downloads, sessions, brain) are painted by a
 separate `panels` event, which the browser fires only when the key changes, so an ordinary
-answer costs four outputs, not fourteen. (In Gradio every `gr.update()` rebuilds its
-component and its API schema; plain values are cheap.) Slow events are limited by Gradio's
-queue: candidate turns share the "turn" limit, code runs the "executor" limit (the
-sandbox's concurrency), so one user's long run never blocks another user's answer.
+answer costs four outputs, not fourteen. Events that always change the sessions list (start,
+resume, practice) paint it, and close the start panel, in their own response instead of
+costing the page two more requests. (In Gradio every `gr.update()`, and `gr.skip()` too,
+rebuilds its component and its API schema on the event loop; plain values are cheap and
+are postprocessed in a worker thread, so the panels send plain values wherever they can.)
+Slow events are limited by Gradio's queue: candidate turns share the "turn" limit, code
+runs the "executor" limit (the sandbox's concurrency), so one user's long run never blocks
+another user's answer.
 """
 
 from __future__ import annotations
@@ -32,11 +36,12 @@ TURN_CONCURRENCY = 8
 INTRO = ("## 🔥 torch-interviewer\nA mock PyTorch / ML-engineering interview: answer in your "
          "own words, get a grade with the key points you covered or missed, try coding "
          "exercises in a sandbox, and take home a report.")
-# What an API client (gradio_client) gets back, in order (gr.State is not part of the API):
-# every turn (/start /answer /hint /skip /repeat /end /reference /run_code /resume) returns
-# TURN_API; /answer also clears the answer box, /run_code also returns the code result,
-# /resume also the start panel's settings. /panels (and /sessions, /report) return
-# PANELS_API; call it when the key (TURN_API[2]) changed, as the page does.
+# What an API client (gradio_client) gets back, in order (gr.State and layout blocks are not
+# part of the API): every turn (/start /answer /hint /skip /repeat /end /reference /run_code
+# /resume /practice) returns TURN_API; /answer also clears the answer box, /run_code also
+# returns the code result; /start, /practice and /resume also the sessions list, /resume
+# then the start panel's settings. /panels (and /sessions, /report) return PANELS_API; call
+# it when the key (TURN_API[2]) changed, as the page does.
 TURN_API = ("chat", "progress", "panels_key")
 PANELS_API = ("exercise", "code", "code_result", "report", "download_md", "download_json",
               "sessions", "brain")
@@ -132,10 +137,10 @@ class Page:
             self.progress = gr.Markdown(View().progress, elem_id="progress")
         with gr.Accordion("Report", open=True, elem_id="report-panel"):
             self.report = gr.Markdown(NO_REPORT, elem_id="report", max_height=600)
-            with gr.Row():
-                self.download_md = gr.DownloadButton("⬇ Markdown", visible=False, size="sm",
+            with gr.Row(visible=False, elem_id="downloads") as self.downloads:
+                self.download_md = gr.DownloadButton("⬇ Markdown", size="sm",
                                                      elem_id="download-md")
-                self.download_json = gr.DownloadButton("⬇ JSON", visible=False, size="sm",
+                self.download_json = gr.DownloadButton("⬇ JSON", size="sm",
                                                        elem_id="download-json")
         with gr.Accordion("Past sessions", open=True, elem_id="sessions-panel"):
             self.sessions = gr.Dropdown(choices=[], label="Your sessions in this browser",
@@ -164,7 +169,8 @@ class Page:
 
     def panel_outputs(self) -> list[Any]:
         return [self.view, self.code_panel, self.exercise, self.code, self.code_result,
-                self.report, self.download_md, self.download_json, self.sessions, self.brain]
+                self.report, self.downloads, self.download_md, self.download_json,
+                self.sessions, self.brain]
 
     def settings_outputs(self) -> list[Any]:
         return [self.topics, self.difficulty, self.questions, self.mode]
@@ -194,15 +200,31 @@ def paint_turn(view: View) -> tuple:
 
 
 def paint_panels(view: View) -> tuple:
-    """The side panels, in `Page.panel_outputs()` order; new starter code is consumed."""
+    """The side panels, in `Page.panel_outputs()` order; new starter code is consumed.
+    Updates (each a component rebuild) only for visibility, the sessions' choices and the
+    editor, which must keep the candidate's code unless there is new starter code."""
     _toasts(view)
     code, view.new_code = view.new_code, None
     files = view.report_files or [None, None]
     return (view, gr.update(visible=view.exercise is not None), view.exercise or "",
             gr.skip() if code is None else code, view.code_status, view.report_md or NO_REPORT,
-            gr.update(value=files[0], visible=bool(files[0])),
-            gr.update(value=files[1], visible=bool(files[1])),
-            gr.update(choices=view.sessions), view.brain or gr.skip())
+            gr.update(visible=bool(files[0])), files[0], files[1], *paint_sessions(view),
+            view.brain or render.brain_markdown("offline"))
+
+
+def paint_sessions(view: View) -> tuple:
+    return (gr.update(choices=view.sessions),)
+
+
+def paint_started(view: View) -> tuple:
+    """After start or practice: the sessions list, and the start panel closed once an
+    interview is open."""
+    return (*paint_sessions(view), gr.update(open=False) if view.session_id else gr.skip())
+
+
+def paint_practice(view: View) -> tuple:
+    """After 'Practice my weak spots': as after start, and the progress panel closed."""
+    return (*paint_started(view), paint_started(view)[-1])
 
 
 def paint_settings(view: View) -> tuple:
@@ -260,11 +282,9 @@ def _wire_interview(page: Page, ctl: Controller) -> None:
     out, turn = page.turn_outputs(), {"concurrency_id": "turn",
                                       "concurrency_limit": TURN_CONCURRENCY,
                                       "show_progress": "minimal"}
-    page.start.click(_handler(ctl.start), [page.view, page.topics, page.difficulty,
-                                           page.questions, page.mode], out,
-                     api_name="start", **turn).success(
-        lambda: gr.Accordion(open=False), None, page.start_panel, queue=False,
-        api_visibility="private")
+    page.start.click(_handler(ctl.start, extra=(paint_started,)),
+                     [page.view, page.topics, page.difficulty, page.questions, page.mode],
+                     [*out, page.sessions, page.start_panel], api_name="start", **turn)
     gr.on([page.send.click, page.answer.submit], _handler(ctl.send, extra=(_clear_answer,)),
           [page.view, page.answer], [*out, page.answer], api_name="answer", **turn)
     for name in ("hint", "skip", "repeat", "end"):
@@ -310,8 +330,9 @@ def _wire_panels(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
                            api_visibility="private")
     page.refresh.click(_panels_handler(ctl.list_sessions), [page.view], panels,
                        api_name="sessions")
-    page.resume.click(_handler(ctl.resume, extra=(paint_settings,)),
-                      [page.view, page.sessions], [*page.turn_outputs(), *settings],
+    page.resume.click(_handler(ctl.resume, extra=(paint_sessions, paint_settings)),
+                      [page.view, page.sessions],
+                      [*page.turn_outputs(), page.sessions, *settings],
                       api_name="resume", concurrency_id="turn",
                       concurrency_limit=TURN_CONCURRENCY)
     page.past_report.click(_panels_handler(ctl.show_report), [page.view, page.sessions],
@@ -326,11 +347,10 @@ def _wire_progress(page: Page, ctl: Controller) -> None:
     outputs = [page.view, page.history, page.history_plot]
     page.history_panel.expand(show, [page.view], outputs, api_visibility="private")
     page.history_refresh.click(show, [page.view], outputs, api_name="progress")
-    page.practice.click(_handler(ctl.practice), [page.view], page.turn_outputs(),
-                        api_name="practice", concurrency_id="turn",
-                        concurrency_limit=TURN_CONCURRENCY).success(
-        lambda: (gr.Accordion(open=False), gr.Accordion(open=False)), None,
-        [page.start_panel, page.history_panel], queue=False, api_visibility="private")
+    page.practice.click(_handler(ctl.practice, extra=(paint_practice,)), [page.view],
+                        [*page.turn_outputs(), page.sessions, page.start_panel,
+                         page.history_panel], api_name="practice", concurrency_id="turn",
+                        concurrency_limit=TURN_CONCURRENCY)
 
 
 def _panels_handler(method):
