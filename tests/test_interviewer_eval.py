@@ -94,6 +94,40 @@ def test_candidate_types_behave_as_named(knowledge_questions, rows):
     assert other.answer("Q3", q.question) in strong
 
 
+def test_follow_ups_are_answered_with_held_out_follow_up_answers(knowledge_questions):
+    from interviewer.knowledge.followups import load_followups
+
+    knowledge = REPO / "knowledge"
+    book = load_followups(knowledge / "followups", knowledge / "questions")
+    bank = {q.id: q for q in knowledge_questions}
+    rows = load_rows(DEV + [REPO / "evals" / "data" / "extra" / "followup-heldout.jsonl"])
+    record = next(r for r in book.records.values() if r.parent == "Q3")
+    by_cat = {c: {r["answer"] for r in rows[record.id] if r["category"] == c}
+              for c in ("followup_correct", "followup_partial", "followup_wrong")}
+    for kind, cat in (("confidently_wrong", "followup_wrong"),
+                      ("honest_weak", "followup_partial")):
+        cand = Candidate(kind, bank["Q3"].topic_slug, bank, rows, book, random.Random(1))
+        assert cand.follow_up("Q3", f"Follow-up: {record.question}") in by_cat[cat]
+    other = Candidate("honest_weak", "another-topic", bank, rows, book, random.Random(1))
+    assert other.follow_up("Q3", record.question) in by_cat["followup_correct"]
+
+
+def test_web_interview_reads_the_points_a_grade_names():
+    from evals.interviewer.web import feedback_points, summarise
+
+    grade = ("Score: 4.2 / 5 (follow-up)\n✅ Covered\nFirst point.\nSecond point.\n"
+             "❌ Missing\nThird point.\n⚠️ Misconceptions\nA wrong idea.\n💬 Good.")
+    assert feedback_points(grade) == ["First point.", "Second point.", "Third point."]
+    rows = [{"category": "followup_correct", "score": 4.2, "points_named": 3,
+             "own_points_named": 3, "follow_up_flag": True},
+            {"category": "followup_wrong", "score": 2.0, "points_named": 1,
+             "own_points_named": 0, "follow_up_flag": True}]
+    doc = summarise(rows)
+    assert doc["followup_correct"]["share_fair"] == 1.0
+    assert doc["followup_wrong"]["share_fair"] == 0.0
+    assert doc["feedback_names_only_own_points"] is False
+
+
 def test_whole_interviews_have_no_gated_failure(settings, ingested_store, knowledge_questions,
                                                 rows):
     from evals.interviewer.__main__ import GATED, interview
