@@ -7,11 +7,12 @@ engine's own turn measured in the same run.
 Without --url it ingests the knowledge base into a temporary INTERVIEWER_HOME, serves
 `python app.py` there on a free port (the real entry point, offline brain) and times it from
 launch to the first question. Then, in this order: the engine turn (`Interviewer.handle`,
-real grader, in this process, the same answers), one user alone, and N users at once. Each
-simulated user is its own `gradio_client.Client` (its own browser session): it starts a
-concepts interview, answers every question and follow-up with text tagged with its name until
-the report comes, and, like the page, fetches the side panels (`/panels`) whenever a turn
-says they changed. Reported: turn latency (start, answer) p50/p95/max, turns per second,
+real grader, in this process, the same answers, 3 interviews), one user alone (3 interviews
+one after another, so its median is over ~12 turns like the engine's), and N users at
+once. Each simulated user is its own `gradio_client.Client` (its own browser session): it
+starts a concepts interview, answers every question and follow-up with text tagged with its
+name until the report comes, and, like the page, fetches the side panels (`/panels`)
+whenever a turn says they changed. Reported: turn latency (start, answer) p50/p95/max, turns per second,
 panel fetches, and whether every user finished without seeing another's data.
 
 `run_users` is also what tests/test_ui_app.py runs (with fewer users).
@@ -151,8 +152,11 @@ def _check_isolation(run: UserRun, out: tuple, panels: tuple | None,
                       if f"[{run.tag}]" not in a]
 
 
-def run_users(url: str, users: int, questions: int = 2) -> dict:
-    tags = [f"user-{i:02d}" for i in range(users)]
+def run_users(url: str, users: int, questions: int = 2, rounds: int = 1) -> dict:
+    """`users` candidates at once, each through `rounds` interviews one after another (a
+    new browser session each)."""
+    tags = [f"user-{i:02d}" + (f"-{r}" if rounds > 1 else "")
+            for r in range(rounds) for i in range(users)]
     t, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(users) as pool:
         runs = list(pool.map(lambda tag: simulate_user(url, tag, tags, questions), tags))
@@ -291,7 +295,7 @@ def measure(url: str | None, users: int, questions: int, home: Path | None = Non
             if home is not None:
                 result["engine"] = engine_turns(home, questions)
             before = cpu_seconds(proc)
-            single = with_cpu(run_users(url, 1, max(questions, 3)), proc, before)
+            single = with_cpu(run_users(url, 1, max(questions, 3), rounds=3), proc, before)
             result["single_user"] = {k: v for k, v in single.items() if k != "runs"}
             if "engine" in result:
                 result["single_user"]["p50_vs_engine"] = round(
