@@ -210,7 +210,7 @@ def test_grader_data_uses_train_questions_only(knowledge_questions):
 
     pairs = contrast_pairs(knowledge_questions)
     train_points = {p for q in knowledge_questions if side(q.id) == "train"
-                    for p in q.key_points}
+                    for p in q.key_points + q.misconceptions}
     assert pairs and {p.hypothesis for p in pairs} <= train_points
     assert set(describe(pairs)["by_label"]) == {ENT, CON, MIS}
     with pytest.raises(SystemExit, match="Q3 is a dev question"):

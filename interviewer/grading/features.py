@@ -26,7 +26,7 @@ FEATURES = ("entailed", "covered_frac", "min_entailed", "max_entailed", "contrad
             "max_contradicted", "misconception", "stuffing", "length", "code_frac")
 COVERED, PARTIAL = 0.5, 0.25  # P(entailed) thresholds of a key point's verdict
 CONTRADICTED = 0.5  # P(contradicted) above which a point is reversed
-MISCONCEPTION_MIN = 0.5  # P(entailed) above which a misconception is asserted
+MISCONCEPTION_MIN = 0.5  # share of the room above the reference's P(entailed) (excess)
 WINDOW_CHARS, MAX_WINDOWS = 480, 1
 
 
@@ -118,8 +118,27 @@ def judge(model: EntailmentModel, hypotheses: list[str], answer: str,
     return out
 
 
-def analyze(model: EntailmentModel, rubric: Rubric, answer: str) -> Analysis:
-    """Judge `answer` against `rubric`. An empty answer matches nothing."""
+def misconception_baseline(model: EntailmentModel, rubric: Rubric) -> list[float]:
+    """P(entailed) of each misconception given the reference itself. The reference is right,
+    so whatever entailment the model reads there is its bias for that misconception (shared
+    words, a missed "always"), not evidence; depends on the rubric only (graders cache it)."""
+    segs = T.segments(rubric.reference)
+    if not rubric.misconceptions or not segs:
+        return [0.0] * len(rubric.misconceptions)
+    return [float(p[0]) for p, _ in judge(model, list(rubric.misconceptions),
+                                          rubric.reference, segs)]
+
+
+def excess(p: float, baseline: float) -> float:
+    """How far `p` goes beyond `baseline`, as a share of the room above it (0-1)."""
+    return max(0.0, (p - baseline) / max(1e-6, 1.0 - baseline))
+
+
+def analyze(model: EntailmentModel, rubric: Rubric, answer: str,
+            baseline: list[float] | None = None) -> Analysis:
+    """Judge `answer` against `rubric`. An empty answer matches nothing. A misconception
+    counts by how much more the answer entails it than the reference does (`baseline`,
+    misconception_baseline; computed here when not given)."""
     segs = T.segments(answer)
     if not segs:
         return _empty(rubric)
@@ -127,10 +146,12 @@ def analyze(model: EntailmentModel, rubric: Rubric, answer: str) -> Analysis:
     judged = judge(model, hyps, answer, segs)
     n = len(rubric.points)
     matches = [PointMatch(p, probs, span) for p, (probs, span) in zip(rubric.points, judged)]
-    hits = [(m, span, float(probs[0])) for m, (probs, span) in zip(rubric.misconceptions,
-                                                                   judged[n:])
-            if probs[0] >= MISCONCEPTION_MIN]
-    feats = _features(matches, [float(p[0]) for p, _ in judged[n:]], segs)
+    if baseline is None:
+        baseline = misconception_baseline(model, rubric)
+    asserted = [excess(float(probs[0]), b) for (probs, _), b in zip(judged[n:], baseline)]
+    hits = [(m, span, a) for m, (_, span), a in zip(rubric.misconceptions, judged[n:], asserted)
+            if a >= MISCONCEPTION_MIN]
+    feats = _features(matches, asserted, segs)
     return Analysis(matches, hits, feats, {"code_only": all(s.code for s in segs)})
 
 

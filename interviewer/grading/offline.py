@@ -18,7 +18,7 @@ from interviewer.grading import text as T
 from interviewer.grading.base import MAX_ANSWER_CHARS, Grade, MisconceptionHit, PointVerdict
 from interviewer.grading.calibration import ScoreModel, load_models
 from interviewer.grading.entail import EntailmentModel
-from interviewer.grading.features import Analysis, analyze
+from interviewer.grading.features import Analysis, analyze, misconception_baseline
 from interviewer.grading.feedback import write_feedback
 from interviewer.grading.rubric import Rubric, build_rubric
 from interviewer.knowledge.models import Question
@@ -52,6 +52,7 @@ class OfflineGrader:
         self.model = model or EntailmentModel(threads=threads)
         self._models = models
         self._rubrics: OrderedDict[tuple, Rubric] = OrderedDict()
+        self._baselines: dict[Rubric, list[float]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -75,7 +76,21 @@ class OfflineGrader:
     def analyze(self, question: Question, answer: str,
                 points: Sequence[str] | None = None) -> tuple[Rubric, Analysis]:
         rubric = self.rubric(question, points)
-        return rubric, analyze(self.model, rubric, check_answer(answer))
+        answer = check_answer(answer)
+        return rubric, analyze(self.model, rubric, answer, self.baseline(rubric))
+
+    def baseline(self, rubric: Rubric) -> list[float]:
+        """The misconceptions' P(entailed) given the reference (features.misconception_
+        baseline), once per rubric."""
+        with self._lock:
+            found = self._baselines.get(rubric)
+        if found is None:
+            found = misconception_baseline(self.model, rubric)
+            with self._lock:
+                self._baselines[rubric] = found
+                while len(self._baselines) > CACHE_SIZE:
+                    self._baselines.pop(next(iter(self._baselines)))
+        return found
 
     def grade(self, question: Question, answer: str,
               points: Sequence[str] | None = None) -> Grade:

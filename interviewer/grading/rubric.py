@@ -20,6 +20,7 @@ class Rubric:
     mode: str  # "curated" | "generic"
     points: tuple[str, ...]
     misconceptions: tuple[str, ...]
+    reference: str = ""  # what a fully correct answer says (the misconceptions' baseline)
 
 
 def derive_points(reference: str) -> list[str]:
@@ -60,4 +61,5 @@ def build_rubric(question: Question, points: list[str] | None = None) -> Rubric:
     mode = "curated" if question.curated else "generic"
     texts = list(points) if points else (list(question.key_points) or derive_points(
         question.reference))
-    return Rubric(mode=mode, points=tuple(texts), misconceptions=tuple(question.misconceptions))
+    return Rubric(mode=mode, points=tuple(texts), misconceptions=tuple(question.misconceptions),
+                  reference=question.reference)
