@@ -18,9 +18,7 @@ with its licence:
    point against the reference window that holds it (entailed; also with another sentence
    negated, or followed by a neutral closing sentence), that window with its sentence
    negated, two API names swapped, or followed by a denial (contradicted; every variant that
-   applies), the window without that sentence, and another question's reference (missing);
-   each curated misconception against the reference window and sentence closest to it
-   (contradicted: the reference is right and the misconception is not).
+   applies), the window without that sentence, and another question's reference (missing).
 
 Dev questions (split.py) never appear; `check_train_only` enforces it.
 """
@@ -166,22 +164,7 @@ def contrast_pairs(questions: list[Question], seed: int = 0) -> list[Pair]:
             other = rng.choice(others)
             for premise, label, kind in _point_contrasts(point, q, other, rng):
                 pairs.append(Pair(point, premise, label, f"contrast-{kind}"))
-        pairs += _misconception_contrasts(q)
     return pairs
-
-
-def _misconception_contrasts(q: Question) -> list[Pair]:
-    """A curated misconception is false, and the reference is right: the reference window and
-    the reference sentence closest to the misconception contradict it (a correct answer that
-    shares its words must not read as asserting it)."""
-    sents = _sentences(q.reference)
-    out = []
-    for m in q.misconceptions if sents else ():
-        sentence = max(sents, key=lambda s: overlap(m, s))
-        window = best_window(m, q.reference) or sentence
-        out += [Pair(m, window, CON, "contrast-misconception-vs-reference"),
-                Pair(m, sentence, CON, "contrast-misconception-vs-sentence")]
-    return out
 
 
 def capped(pairs: list[Pair], caps: dict[str, int], seed: int = 0) -> list[Pair]:
