@@ -18,7 +18,6 @@ follow-up's own points.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import re
 import shutil
@@ -40,11 +39,12 @@ SCORE = re.compile(r"Score:\s*([\d.]+)\s*/\s*5")
 
 
 def _bench_ui():
-    spec = importlib.util.spec_from_file_location("bench_ui", REPO / "bench" / "bench_ui.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """bench/bench_ui.py (not a package): its app launcher and port helpers."""
+    if str(REPO / "bench") not in sys.path:
+        sys.path.insert(0, str(REPO / "bench"))
+    import bench_ui
+
+    return bench_ui
 
 
 def held_out_answers() -> dict[tuple[str, str], list[str]]:
