@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from interviewer.errors import InputError
 from interviewer.grading import text as T
@@ -38,6 +39,15 @@ def check_answer(answer: str) -> str:
     return answer
 
 
+@dataclass
+class _Cached:
+    """A rubric and its misconceptions' P(entailed) given the reference (features.
+    misconception_baseline), computed on first use."""
+
+    rubric: Rubric
+    baseline: list[float] | None = None
+
+
 class OfflineGrader:
     """Grades with the entailment model + a calibrated score map over its verdicts.
 
@@ -51,8 +61,7 @@ class OfflineGrader:
         threads = getattr(embedder, "threads", 1)
         self.model = model or EntailmentModel(threads=threads)
         self._models = models
-        self._rubrics: OrderedDict[tuple, Rubric] = OrderedDict()
-        self._baselines: dict[Rubric, list[float]] = {}
+        self._rubrics: OrderedDict[tuple, _Cached] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -62,35 +71,28 @@ class OfflineGrader:
         return self._models
 
     def rubric(self, question: Question, points: Sequence[str] | None = None) -> Rubric:
+        return self._cached(question, points).rubric
+
+    def _cached(self, question: Question, points: Sequence[str] | None) -> "_Cached":
+        """The rubric of (question, points), built once and kept (least recently used out)."""
         key = (question.content_hash(), tuple(points or ()))
         with self._lock:
-            rubric = self._rubrics.get(key)
-            if rubric is None:
-                rubric = build_rubric(question, list(points) if points else None)
-                self._rubrics[key] = rubric
+            entry = self._rubrics.get(key)
+            if entry is None:
+                entry = _Cached(build_rubric(question, list(points) if points else None))
+                self._rubrics[key] = entry
             self._rubrics.move_to_end(key)
             while len(self._rubrics) > CACHE_SIZE:
                 self._rubrics.popitem(last=False)
-        return rubric
+        return entry
 
     def analyze(self, question: Question, answer: str,
                 points: Sequence[str] | None = None) -> tuple[Rubric, Analysis]:
-        rubric = self.rubric(question, points)
+        entry = self._cached(question, points)
         answer = check_answer(answer)
-        return rubric, analyze(self.model, rubric, answer, self.baseline(rubric))
-
-    def baseline(self, rubric: Rubric) -> list[float]:
-        """The misconceptions' P(entailed) given the reference (features.misconception_
-        baseline), once per rubric."""
-        with self._lock:
-            found = self._baselines.get(rubric)
-        if found is None:
-            found = misconception_baseline(self.model, rubric)
-            with self._lock:
-                self._baselines[rubric] = found
-                while len(self._baselines) > CACHE_SIZE:
-                    self._baselines.pop(next(iter(self._baselines)))
-        return found
+        if entry.baseline is None:  # once per rubric; a race only computes it twice
+            entry.baseline = misconception_baseline(self.model, entry.rubric)
+        return entry.rubric, analyze(self.model, entry.rubric, answer, entry.baseline)
 
     def grade(self, question: Question, answer: str,
               points: Sequence[str] | None = None) -> Grade:
