@@ -301,7 +301,9 @@ def test_daily_question_grades_each_reply_for_its_author(slack):
                 "the question of the day")[0]
     reply(s, "UD1", ch, root.ts, ANSWER, "<@UD1>'s answer")
     reply(s, "UD2", ch, root.ts, "gradients", "<@UD2>'s answer")
-    assert sum(m.text.startswith("Score") for m in s.fake.thread(ch, root.ts)) == 2
+    # the lead line is posted before the grade: wait for both grades, not only the leads
+    wait(s, lambda: sum(m.text.startswith("Score") for m in s.fake.thread(ch, root.ts)) == 2,
+         "a grade for each of the two replies")
     s.send.say("one more try", "UD1", ch, root.ts)
     wait(s, lambda: [m for m in s.fake.ephemerals("UD1") if "answered this one" in m.text],
          "a second answer refused")
