@@ -29,6 +29,7 @@ TRAIN = DATA / "train.jsonl"
 EXTRA = DATA / "extra" / "ordinary-train.jsonl"
 SPOKEN = DATA / "extra" / "spoken-train.jsonl"  # read when present (written separately)
 FOLLOWUPS = DATA / "extra" / "followup-train.jsonl"  # answers to train follow-ups, when present
+POINT_LABELS = DATA / "extra" / "pointlabels-train.jsonl"  # per-key-point labels, when present
 SEMEVAL = HERE.parent.parent / "shared" / "benchmarks" / "asag" / "semeval2013_task7" / \
     "semeval2013_3way_normalized.jsonl"
 
@@ -226,7 +227,8 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
     import random
 
     from evals.dataset import load_dataset
-    from evals.grader_data import CAPS, capped, contrast_pairs, labelled_pairs, semeval_pairs
+    from evals.grader_data import (CAPS, capped, contrast_pairs, labelled_pairs,
+                                   point_label_pairs, read_point_labels, semeval_pairs)
     from evals.train_grader import Recipe, run
     from interviewer.grading.entail import MODEL_DIR
     from interviewer.knowledge import load_questions
@@ -236,15 +238,18 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
         raise SystemExit(f"{args.semeval}: SemEval-2013 data not found (give --semeval PATH)")
     files = [p for p in (TRAIN, EXTRA, SPOKEN, FOLLOWUPS) if p.is_file()]
     items = [it for f in files for it in load_dataset(f, qdir)]
+    marks = read_point_labels(POINT_LABELS) if POINT_LABELS.is_file() else {}
     pairs = capped(semeval_pairs(args.semeval) + labelled_pairs(items)
-                   + contrast_pairs(load_questions([qdir])), CAPS)
+                   + point_label_pairs(items, marks) + contrast_pairs(load_questions([qdir])),
+                   CAPS)
     if args.limit:
         pairs = random.Random(0).sample(pairs, min(args.limit, len(pairs)))
     recipe = Recipe(epochs=args.epochs, threads=args.threads, max_minutes=args.max_minutes,
                     seed=args.seed, lr=args.lr,
                     frozen=Recipe.frozen if args.frozen is None else args.frozen)
     sources = {"semeval": "train split of " + args.semeval.name,
-               "labelled": [_rel(f) for f in files], "contrasts": "knowledge base, train questions"}
+               "labelled": [_rel(f) for f in files], "contrasts": "knowledge base, train questions",
+               **({"point_labels": _rel(POINT_LABELS)} if marks else {})}
     manifest = run(pairs, recipe, args.out_dir or MODEL_DIR, sources, args.resume)
     print(json.dumps({k: manifest[k] for k in ("sha256", "training")}, indent=2),
           file=sys.stderr)

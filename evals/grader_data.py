@@ -1,5 +1,5 @@
 """Training pairs for the entailment model: (hypothesis, premise, label), label in
-entail.LABELS (0 entailed, 1 contradicted, 2 missing = not addressed). Three sources, each
+entail.LABELS (0 entailed, 1 contradicted, 2 missing = not addressed). Four sources, each
 with its licence:
 
 1. SemEval-2013 Task 7, **train split only** (CC BY-SA 3.0; ../shared/benchmarks/asag/
@@ -14,7 +14,11 @@ with its licence:
    <= 0.5 in the honest categories -> every key point missing; negation_trap -> contradicted
    for key points that share at least half their content words with the answer;
    misconception -> the curated misconception sharing most words with it is entailed.
-3. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
+3. Per-key-point labels of honest answers with a middling gold score (0.5 < gold < 4.5: the
+   answers whose category says nothing about single points), written by helper sessions that
+   read only those answers and key points (evals/data/extra/pointlabels-train.md): entailed,
+   contradicted or missing -> that label; partial -> no pair.
+4. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
    point against the reference window that holds it (entailed; also with another sentence
    negated, or followed by a neutral closing sentence), that window with its sentence
    negated, two API names swapped, or followed by a denial (contradicted; every variant that
@@ -102,6 +106,40 @@ def _item_pairs(it: Item) -> list[Pair]:
 def labelled_pairs(items: list[Item]) -> list[Pair]:
     check_train_only(it.question.id for it in items)
     return [p for it in items for p in _item_pairs(it)]
+
+
+POINT_LABEL = {"entailed": ENT, "contradicted": CON, "missing": MIS, "partial": None}
+
+
+def read_point_labels(path: Path) -> dict[str, list[str]]:
+    """row id -> one label per key point (POINT_LABEL's words), checked as it is read."""
+    out: dict[str, list[str]] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        bad = [x for x in row["labels"] if x not in POINT_LABEL]
+        if bad or row["id"] in out:
+            raise SystemExit(f"{path}:{n}: unknown label {bad[0]!r}" if bad
+                             else f"{path}:{n}: row {row['id']!r} labelled twice")
+        out[row["id"]] = list(row["labels"])
+    return out
+
+
+def point_label_pairs(items: list[Item], labels: dict[str, list[str]]) -> list[Pair]:
+    """Each labelled key point against the answer window that shares most words with it."""
+    check_train_only(it.question.id for it in items if it.row.id in labels)
+    pairs = []
+    for it in (it for it in items if it.row.id in labels):
+        marks = labels[it.row.id]
+        if len(marks) != len(it.question.key_points):
+            raise SystemExit(f"{it.row.id}: {len(marks)} labels for "
+                             f"{len(it.question.key_points)} key points")
+        for point, mark in zip(it.question.key_points, marks):
+            window = best_window(point, it.row.answer)
+            if window and POINT_LABEL[mark] is not None:
+                pairs.append(Pair(point, window, POINT_LABEL[mark], f"pointlabels-{mark}"))
+    return pairs
 
 
 def _sentences(reference: str) -> list[str]:

@@ -217,6 +217,25 @@ def test_grader_data_uses_train_questions_only(knowledge_questions):
         check_train_only(["Q1", "Q3"])
 
 
+def test_point_labels_become_pairs_and_bad_labels_are_refused(tmp_path):
+    from evals.grader_data import CON, ENT, MIS, point_label_pairs, read_point_labels
+
+    q = next(f"Q{n}" for n in range(1, 101) if side(f"Q{n}") == "train")
+    items = load_dataset(write(tmp_path / "a.jsonl", [
+        {"id": "r1", "question_id": q, "answer": "Some answer. Another sentence.",
+         "score": 2, "category": "ordinary"}]), KNOWLEDGE)
+    n = len(items[0].question.key_points)
+    marks = ["entailed", "partial", "contradicted"] + ["missing"] * (n - 3)
+    labels = read_point_labels(write(tmp_path / "l.jsonl", [{"id": "r1", "labels": marks}]))
+    pairs = point_label_pairs(items, labels)
+    assert [p.label for p in pairs] == [ENT, CON] + [MIS] * (n - 3)  # "partial" makes no pair
+    assert pairs[0].hypothesis == items[0].question.key_points[0]
+    with pytest.raises(SystemExit, match="2 labels for"):
+        point_label_pairs(items, {"r1": ["entailed", "missing"]})
+    with pytest.raises(SystemExit, match="unknown label 'yes'"):
+        read_point_labels(write(tmp_path / "b.jsonl", [{"id": "r1", "labels": ["yes"]}]))
+
+
 def test_semeval_f1_known_values():
     from evals.semeval import f1_scores
 
