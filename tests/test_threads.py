@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from interviewer.grading import offline
 from interviewer.knowledge.models import Question
 
@@ -49,3 +51,14 @@ def test_embedder_counts_every_text_across_threads(embedder):
     before = embedder.texts_encoded
     assert _hammer(lambda i: [embedder.encode([f"text {i} {n}"]) for n in range(15)]) == []
     assert embedder.texts_encoded - before == 8 * 15
+
+
+def test_embedder_remembers_recent_texts(embedder):
+    texts = [f"remembered text {n}" for n in range(3)]
+    first = embedder.encode(texts)
+    before = embedder.texts_encoded
+    again = embedder.encode([texts[2], "a new text", texts[0], texts[0]])
+    assert embedder.texts_encoded - before == 1  # only the new text ran through the model
+    assert np.array_equal(again[0], first[2]) and np.array_equal(again[2], first[0])
+    assert again.shape == (4, first.shape[1]) and np.allclose(np.linalg.norm(again, axis=1), 1)
+

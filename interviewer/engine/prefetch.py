@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from interviewer.knowledge.models import Question
@@ -19,12 +20,15 @@ class Prefetcher:
         self._futures: dict[str, Future] = {}
         self._lock = threading.Lock()
 
-    def submit(self, question: Question, grader, similarity) -> None:
+    def submit(self, question: Question, grader, similarity,
+               texts: Sequence[str] = ()) -> None:
+        """Prepare `question` in the background; `texts` (say, its follow-ups' key points)
+        are warmed for similarity along with its own key points and follow-ups."""
         grader_prepare = getattr(grader, "prepare", None) or getattr(grader, "rubric", None)
 
         def prepare(q: Question) -> None:
             if similarity is not None:
-                similarity.warm([*q.key_points, *q.follow_ups])
+                similarity.warm([*q.key_points, *q.follow_ups, *texts])
             if grader_prepare is not None:
                 grader_prepare(q)
 

@@ -63,7 +63,9 @@ class Voice:
         return Usage.priced(call, self.settings, calls=int(t["calls"]))
 
     def _prefetch(self, question: Question) -> None:
-        self._prefetcher.submit(question, self.grader, self._similar())
+        records = (self.followups.record(question.id, f) for f in question.follow_ups)
+        extra = [p for r in records if r is not None for p in r.key_points]
+        self._prefetcher.submit(question, self.grader, self._similar(), extra)
 
     def _wait_prefetch(self, question: Question) -> None:
         self._prefetcher.wait(question)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from interviewer.errors import ConfigError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+RECENT = 4096  # texts whose vectors are remembered (1.5 KiB each with MiniLM)
 
 
 def sha256_file(path: Path) -> str:
@@ -55,7 +57,8 @@ class Embedder:
         self.max_tokens = max_tokens
         self._model = None
         self._lock = threading.Lock()
-        self.texts_encoded = 0
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.texts_encoded = 0  # texts the model ran on (remembered ones are not counted)
 
     def load(self) -> None:
         """Load (and verify) the model now; otherwise it happens on the first encode."""
@@ -84,14 +87,28 @@ class Embedder:
         return int(self._model.get_sentence_embedding_dimension())
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """One vector per text. The most recent RECENT texts are remembered: an interview
+        encodes the same knowledge-base texts (search queries, key points) turn after turn."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self.load()
-        vecs = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False)
-        with self._lock:  # `+=` on an attribute is not atomic across threads
-            self.texts_encoded += len(texts)
-        return vecs.astype(np.float32, copy=False)
+        texts = list(texts)
+        with self._lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+            for t in known:
+                self._recent.move_to_end(t)
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        if todo:
+            self.load()
+            vecs = self._model.encode(todo, batch_size=batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False)
+            known.update(zip(todo, vecs.astype(np.float32, copy=False)))
+            with self._lock:  # `+=` on an attribute is not atomic across threads
+                self.texts_encoded += len(todo)
+                for t in todo:
+                    self._recent[t] = known[t]
+                while len(self._recent) > RECENT:
+                    self._recent.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
 
 def _sentence_transformer(path: Path, max_tokens: int):
