@@ -92,7 +92,8 @@ class OfflineGrader:
         answer = check_answer(answer)
         if entry.baseline is None:  # once per rubric; a race only computes it twice
             entry.baseline = misconception_baseline(self.model, entry.rubric)
-        return entry.rubric, analyze(self.model, entry.rubric, answer, entry.baseline)
+        return entry.rubric, analyze(self.model, entry.rubric, T.without_injections(answer),
+                                     entry.baseline)
 
     def grade(self, question: Question, answer: str,
               points: Sequence[str] | None = None) -> Grade:

@@ -142,6 +142,16 @@ def is_injection(text: str) -> bool:
     return bool(_INJECTION.search(text))
 
 
+def without_injections(text: str) -> str:
+    """`text` with each segment that talks to the grader blanked out by spaces (so offsets
+    into the original still hold): an instruction to the grader states nothing to grade."""
+    out = list(text)
+    for seg in segments(text):
+        if is_injection(seg.span.text):
+            out[seg.span.start:seg.span.end] = " " * (seg.span.end - seg.span.start)
+    return "".join(out)
+
+
 def function_word_ratio(text: str) -> float:
     ws = words(text)
     return sum(w in FUNCTION_WORDS for w in ws) / len(ws) if ws else 0.0
