@@ -30,6 +30,7 @@ EXTRA = DATA / "extra" / "ordinary-train.jsonl"
 SPOKEN = DATA / "extra" / "spoken-train.jsonl"  # read when present (written separately)
 FOLLOWUPS = DATA / "extra" / "followup-train.jsonl"  # answers to train follow-ups, when present
 POINT_LABELS = DATA / "extra" / "pointlabels-train.jsonl"  # per-key-point labels, when present
+STATEMENTS = DATA / "extra" / "statements-train.jsonl"  # terse statements per key point, when present
 SEMEVAL = HERE.parent.parent / "shared" / "benchmarks" / "asag" / "semeval2013_task7" / \
     "semeval2013_3way_normalized.jsonl"
 
@@ -228,7 +229,8 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
 
     from evals.dataset import load_dataset
     from evals.grader_data import (CAPS, capped, contrast_pairs, labelled_pairs,
-                                   point_label_pairs, read_point_labels, semeval_pairs)
+                                   point_label_pairs, read_point_labels, semeval_pairs,
+                                   statement_pairs)
     from evals.train_grader import Recipe, run
     from interviewer.grading.entail import MODEL_DIR
     from interviewer.knowledge import load_questions
@@ -239,9 +241,11 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
     files = [p for p in (TRAIN, EXTRA, SPOKEN, FOLLOWUPS) if p.is_file()]
     items = [it for f in files for it in load_dataset(f, qdir)]
     marks = read_point_labels(POINT_LABELS) if POINT_LABELS.is_file() else {}
+    questions = load_questions([qdir])
+    said = statement_pairs(STATEMENTS, {q.id: q for q in questions}) \
+        if STATEMENTS.is_file() else []
     pairs = capped(semeval_pairs(args.semeval) + labelled_pairs(items)
-                   + point_label_pairs(items, marks) + contrast_pairs(load_questions([qdir])),
-                   CAPS)
+                   + point_label_pairs(items, marks) + said + contrast_pairs(questions), CAPS)
     if args.limit:
         pairs = random.Random(0).sample(pairs, min(args.limit, len(pairs)))
     recipe = Recipe(epochs=args.epochs, threads=args.threads, max_minutes=args.max_minutes,
@@ -249,7 +253,8 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
                     frozen=Recipe.frozen if args.frozen is None else args.frozen)
     sources = {"semeval": "train split of " + args.semeval.name,
                "labelled": [_rel(f) for f in files], "contrasts": "knowledge base, train questions",
-               **({"point_labels": _rel(POINT_LABELS)} if marks else {})}
+               **({"point_labels": _rel(POINT_LABELS)} if marks else {}),
+               **({"statements": _rel(STATEMENTS)} if said else {})}
     manifest = run(pairs, recipe, args.out_dir or MODEL_DIR, sources, args.resume)
     print(json.dumps({k: manifest[k] for k in ("sha256", "training")}, indent=2),
           file=sys.stderr)

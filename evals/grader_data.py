@@ -1,5 +1,5 @@
 """Training pairs for the entailment model: (hypothesis, premise, label), label in
-entail.LABELS (0 entailed, 1 contradicted, 2 missing = not addressed). Four sources, each
+entail.LABELS (0 entailed, 1 contradicted, 2 missing = not addressed). Five sources, each
 with its licence:
 
 1. SemEval-2013 Task 7, **train split only** (CC BY-SA 3.0; ../shared/benchmarks/asag/
@@ -18,7 +18,11 @@ with its licence:
    answers whose category says nothing about single points), written by helper sessions that
    read only those answers and key points (evals/data/extra/pointlabels-train.md): entailed,
    contradicted or missing -> that label; partial -> no pair.
-4. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
+4. Terse statements of single key points of TRAIN questions, written by helper sessions
+   that saw only the questions and key points (evals/data/extra/statements-train.md): three
+   in other words (entailed), two true statements that leave the point out (missing), one
+   wrong claim against it (contradicted).
+5. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
    point against the reference window that holds it (entailed; also with another sentence
    negated, or followed by a neutral closing sentence), that window with its sentence
    negated, two API names swapped, or followed by a denial (contradicted; every variant that
@@ -140,6 +144,23 @@ def point_label_pairs(items: list[Item], labels: dict[str, list[str]]) -> list[P
             window = best_window(point, it.row.answer)
             if window and POINT_LABEL[mark] is not None:
                 pairs.append(Pair(point, window, POINT_LABEL[mark], f"pointlabels-{mark}"))
+    return pairs
+
+
+def statement_pairs(path: Path, questions: dict[str, Question]) -> list[Pair]:
+    """(key point, terse statement, label) from a statements file (see the module doc)."""
+    pairs = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        q = questions.get(row["question_id"])
+        label = {"entailed": ENT, "contradicted": CON, "missing": MIS}.get(row["label"])
+        if q is None or label is None or not 0 <= row["point"] < len(q.key_points):
+            raise SystemExit(f"{path}:{n}: unknown question, label or key point index")
+        check_train_only([q.id])
+        pairs.append(Pair(q.key_points[row["point"]], row["text"], label,
+                          f"statements-{row['label']}"))
     return pairs
 
 

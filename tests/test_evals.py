@@ -236,6 +236,25 @@ def test_point_labels_become_pairs_and_bad_labels_are_refused(tmp_path):
         read_point_labels(write(tmp_path / "b.jsonl", [{"id": "r1", "labels": ["yes"]}]))
 
 
+def test_statements_become_pairs_on_train_questions_only(tmp_path, knowledge_questions):
+    from evals.grader_data import CON, ENT, MIS, statement_pairs
+
+    questions = {q.id: q for q in knowledge_questions}
+    train = next(q for q in knowledge_questions if side(q.id) == "train" and q.key_points)
+    dev = next(q for q in knowledge_questions if side(q.id) == "dev" and q.key_points)
+    rows = [{"question_id": train.id, "point": 0, "label": lab, "text": f"said {lab}"}
+            for lab in ("entailed", "missing", "contradicted")]
+    pairs = statement_pairs(write(tmp_path / "s.jsonl", rows), questions)
+    assert [(p.hypothesis, p.premise, p.label) for p in pairs] == [
+        (train.key_points[0], "said entailed", ENT), (train.key_points[0], "said missing", MIS),
+        (train.key_points[0], "said contradicted", CON)]
+    with pytest.raises(SystemExit, match="dev question"):
+        statement_pairs(write(tmp_path / "d.jsonl", [{**rows[0], "question_id": dev.id}]),
+                        questions)
+    with pytest.raises(SystemExit, match="s2.jsonl:1: unknown"):
+        statement_pairs(write(tmp_path / "s2.jsonl", [{**rows[0], "point": 99}]), questions)
+
+
 def test_semeval_f1_known_values():
     from evals.semeval import f1_scores
 
