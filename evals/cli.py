@@ -229,7 +229,7 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
 
     from evals.dataset import load_dataset
     from evals.grader_data import (CAPS, capped, contrast_pairs, labelled_pairs,
-                                   point_label_pairs, read_point_labels, semeval_pairs,
+                                   other_answer_pairs, point_label_pairs, read_point_labels, semeval_pairs,
                                    statement_pairs)
     from evals.train_grader import Recipe, run
     from interviewer.grading.entail import MODEL_DIR
@@ -245,7 +245,8 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
     said = statement_pairs(STATEMENTS, {q.id: q for q in questions}) \
         if STATEMENTS.is_file() else []
     pairs = capped(semeval_pairs(args.semeval) + labelled_pairs(items)
-                   + point_label_pairs(items, marks) + said + contrast_pairs(questions), CAPS)
+                   + point_label_pairs(items, marks) + other_answer_pairs(items, questions)
+                   + said + contrast_pairs(questions), CAPS)
     if args.limit:
         pairs = random.Random(0).sample(pairs, min(args.limit, len(pairs)))
     recipe = Recipe(epochs=args.epochs, threads=args.threads, max_minutes=args.max_minutes,

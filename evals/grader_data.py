@@ -1,5 +1,5 @@
 """Training pairs for the entailment model: (hypothesis, premise, label), label in
-entail.LABELS (0 entailed, 1 contradicted, 2 missing = not addressed). Five sources, each
+entail.LABELS (0 entailed, 1 contradicted, 2 missing = not addressed). Six sources, each
 with its licence:
 
 1. SemEval-2013 Task 7, **train split only** (CC BY-SA 3.0; ../shared/benchmarks/asag/
@@ -18,11 +18,14 @@ with its licence:
    answers whose category says nothing about single points), written by helper sessions that
    read only those answers and key points (evals/data/extra/pointlabels-train.md): entailed,
    contradicted or missing -> that label; partial -> no pair.
-4. Terse statements of single key points of TRAIN questions, written by helper sessions
+4. A full answer to one train question against the key points of another train question of
+   the same topic (not addressed; a point sharing half its content words with the answer is
+   skipped): answers to the wrong question must not earn points.
+5. Terse statements of single key points of TRAIN questions, written by helper sessions
    that saw only the questions and key points (evals/data/extra/statements-train.md): three
    in other words (entailed), two true statements that leave the point out (missing), one
    wrong claim against it (contradicted).
-5. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
+6. Contrasts made by evals/contrast.py from the knowledge base's TRAIN questions: each key
    point against the reference window that holds it (entailed; also with another sentence
    negated, or followed by a neutral closing sentence), that window with its sentence
    negated, two API names swapped, or followed by a denial (contradicted; every variant that
@@ -53,7 +56,7 @@ ENT, CON, MIS = 0, 1, 2
 CAPS = {"semeval-beetle": 1000, "labelled-ordinary": 300, "labelled-spoken_correct": 350,
         "labelled-spoken_wrong": 200, "labelled-injection": 120,
         "labelled-keyword_stuffing": 120, "labelled-off_topic": 120,
-        "pointlabels-missing": 600}  # of 1,355: the entailed ones (459) are what is new
+        "pointlabels-missing": 600, "other-answer": 800}  # of 1,355: the entailed ones (459) are what is new
 SEMEVAL_LABEL = {"correct": ENT, "contradictory": CON, "incorrect": MIS}
 ALL_POINTS_ENTAILED = ("full", "verbose_correct", "spoken_correct", "followup_correct")
 NO_POINT = ("off_topic", "keyword_stuffing", "injection")
@@ -144,6 +147,27 @@ def point_label_pairs(items: list[Item], labels: dict[str, list[str]]) -> list[P
             window = best_window(point, it.row.answer)
             if window and POINT_LABEL[mark] is not None:
                 pairs.append(Pair(point, window, POINT_LABEL[mark], f"pointlabels-{mark}"))
+    return pairs
+
+
+def other_answer_pairs(items: list[Item], questions: list[Question], seed: int = 0
+                       ) -> list[Pair]:
+    """A full answer to one train question against the key points of another train question
+    of the same topic: not addressed, unless the point shares at least half its content
+    words with the answer's window (related questions can share a fact)."""
+    rng = random.Random(seed)
+    pool = [q for q in questions if side(q.id) == "train" and q.key_points]
+    pairs = []
+    for it in items:
+        if it.row.extras.get("category") not in ALL_POINTS_ENTAILED or "." in it.question.id:
+            continue
+        others = [q for q in pool if q.topic == it.question.topic and q.id != it.question.id]
+        if not others:
+            continue
+        for point in rng.choice(others).key_points:
+            window = best_window(point, it.row.answer)
+            if window and overlap(point, window) < 0.5:
+                pairs.append(Pair(point, window, MIS, "other-answer"))
     return pairs
 
 

@@ -255,6 +255,23 @@ def test_statements_become_pairs_on_train_questions_only(tmp_path, knowledge_que
         statement_pairs(write(tmp_path / "s2.jsonl", [{**rows[0], "point": 99}]), questions)
 
 
+def test_an_answer_to_another_question_addresses_none_of_its_points(tmp_path,
+                                                                   knowledge_questions):
+    from evals.grader_data import MIS, other_answer_pairs
+
+    q = next(q for q in knowledge_questions if side(q.id) == "train" and q.key_points)
+    items = load_dataset(write(tmp_path / "a.jsonl", [
+        {"id": "r1", "question_id": q.id, "answer": q.reference, "score": 5,
+         "category": "full"},
+        {"id": "r2", "question_id": q.id, "answer": "No idea.", "score": 0,
+         "category": "partial"}]), KNOWLEDGE)
+    pairs = other_answer_pairs(items, knowledge_questions)
+    others = {p for o in knowledge_questions if o.topic == q.topic and o.id != q.id
+              and side(o.id) == "train" for p in o.key_points}
+    assert pairs and all(p.label == MIS and p.hypothesis in others for p in pairs)
+    assert all(p.premise != "No idea." for p in pairs)  # only full answers are used
+
+
 def test_semeval_f1_known_values():
     from evals.semeval import f1_scores
 
