@@ -9,6 +9,7 @@ select    choose a mode's score map by cross-validation on train questions (see 
 train-grader  rebuild the entailment model (interviewer/grading/model/) from train data.
 semeval   3-way F1 of the entailment model on SemEval-2013's test splits.
 flips     grade programmatic flips of every reference (negated, names swapped, denied).
+wrong-question  grade good dev answers against another dev question of the same topic.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--out", type=Path, help="write the JSON report here too")
     fl = sub.add_parser("flips", help="grade flipped references of every question")
     fl.add_argument("--out", type=Path, help="write the JSON report here too")
+    w = sub.add_parser("wrong-question", help="grade good dev answers against another dev "
+                       "question of the same topic")
+    w.add_argument("--out", type=Path, help="write the JSON report here too")
     s = sub.add_parser("split", help="rebuild train.jsonl/dev.jsonl from answers-*.jsonl")
     s.add_argument("--out-dir", type=Path, default=DATA)
     return p
@@ -289,6 +293,17 @@ def cmd_flips(args: argparse.Namespace) -> int:
     return _emit(evaluate(OfflineGrader(), questions), args.out)
 
 
+def cmd_wrong_question(args: argparse.Namespace) -> int:
+    from evals.wrong_question import evaluate
+    from interviewer.grading.offline import OfflineGrader
+    from interviewer.knowledge import load_questions
+
+    qdir = _settings().knowledge_dir / "questions"
+    files = [DEV, DATA / "extra" / "ordinary-dev.jsonl", DATA / "extra" / "spoken-heldout.jsonl"]
+    return _emit(evaluate(OfflineGrader(), load_questions([qdir]),
+                          [f for f in files if f.is_file()], qdir), args.out)
+
+
 def cmd_split(args: argparse.Namespace) -> int:
     from evals.split import write_split
 
@@ -305,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "fit": cmd_fit, "baseline": cmd_baseline, "split": cmd_split,
                "select": cmd_select, "train-grader": cmd_train_grader,
-               "semeval": cmd_semeval, "flips": cmd_flips}
+               "semeval": cmd_semeval, "flips": cmd_flips,
+               "wrong-question": cmd_wrong_question}
     try:
         return handler[args.command](args)
     except InterviewerError as e:

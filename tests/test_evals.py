@@ -272,6 +272,22 @@ def test_an_answer_to_another_question_addresses_none_of_its_points(tmp_path,
     assert all(p.premise != "No idea." for p in pairs)  # only full answers are used
 
 
+@pytest.mark.model
+def test_wrong_question_grades_each_good_answer_against_another_question(tmp_path,
+                                                                        knowledge_questions):
+    from evals.wrong_question import evaluate
+    from interviewer.grading.offline import OfflineGrader
+
+    q = next(q for q in knowledge_questions if side(q.id) == "dev" and q.key_points)
+    rows = [{"id": "g", "question_id": q.id, "answer": q.reference, "score": 5},
+            {"id": "w", "question_id": q.id, "answer": "No idea.", "score": 0}]
+    doc = evaluate(OfflineGrader(), knowledge_questions, [write(tmp_path / "a.jsonl", rows)],
+                   KNOWLEDGE)
+    r = doc["a.jsonl"]
+    assert r["n"] == 1  # the answer below gold 4 is left out
+    assert 0 <= r["wrong_question_mean"] <= 5 and r["own_question_mean"] > 0
+
+
 def test_semeval_f1_known_values():
     from evals.semeval import f1_scores
 
