@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from interviewer.errors import InterviewerError
@@ -298,10 +299,17 @@ def cmd_wrong_question(args: argparse.Namespace) -> int:
     from interviewer.grading.offline import OfflineGrader
     from interviewer.knowledge import load_questions
 
+    from interviewer.knowledge import KnowledgeStore
+    from interviewer.settings import Settings
+
     qdir = _settings().knowledge_dir / "questions"
+    questions = load_questions([qdir])
     files = [DEV, DATA / "extra" / "ordinary-dev.jsonl", DATA / "extra" / "spoken-heldout.jsonl"]
-    return _emit(evaluate(OfflineGrader(), load_questions([qdir]),
-                          [f for f in files if f.is_file()], qdir), args.out)
+    with tempfile.TemporaryDirectory() as home:
+        store = KnowledgeStore(Settings(home=Path(home)))
+        store.ingest(questions)
+        return _emit(evaluate(OfflineGrader(), questions, [f for f in files if f.is_file()],
+                              qdir, store=store), args.out)
 
 
 def cmd_split(args: argparse.Namespace) -> int:

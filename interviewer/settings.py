@@ -45,6 +45,16 @@ def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer") from e
 
 
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+        raise ConfigError(f"{name}={raw!r}: use on or off")
+    return value in ("on", "1", "true", "yes")
+
+
 def _env_price(raw: str) -> tuple[float, float]:
     """INTERVIEWER_LLM_PRICE="IN,OUT": US dollars per million prompt / completion tokens."""
     try:
@@ -72,6 +82,7 @@ ENV_NAMES = {
     "executor_bwrap": "INTERVIEWER_EXECUTOR_BWRAP",
     "executor_device": "INTERVIEWER_EXECUTOR_DEVICE",
     "browser_secret": "INTERVIEWER_BROWSER_SECRET",
+    "answer_check": "INTERVIEWER_ANSWER_CHECK",
 }
 
 
@@ -125,6 +136,8 @@ class Settings(BaseModel):
     openai_base_url: str | None = None
     follow_ups: int = Field(default=1, ge=0, le=5)
     hint_penalty: float = Field(default=1.0, ge=0, le=5)
+    # Say so, once, instead of grading, when a main answer fits another question far better.
+    answer_check: bool = True
     llm_price_per_mtok: tuple[float, float] | None = None
     # The key that encrypts each browser's id in its localStorage. Unset: one made under
     # the data home. Several app replicas must share one (INTERVIEWER_BROWSER_SECRET).
@@ -167,6 +180,7 @@ class Settings(BaseModel):
         values["prompt_token_budget"] = _env_int(env, "INTERVIEWER_PROMPT_TOKEN_BUDGET", 6000)
         values["llm_max_retries"] = _env_int(env, "INTERVIEWER_LLM_MAX_RETRIES", 1)
         values["follow_ups"] = _env_int(env, "INTERVIEWER_FOLLOW_UPS", 1)
+        values["answer_check"] = _env_bool(env, "INTERVIEWER_ANSWER_CHECK", True)
         if env.get("INTERVIEWER_LLM_PRICE"):
             values["llm_price_per_mtok"] = _env_price(env["INTERVIEWER_LLM_PRICE"])
         values.update(_executor_env(env))

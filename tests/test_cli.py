@@ -74,3 +74,13 @@ def test_offline_is_case_insensitive():
     from interviewer.settings import Settings
 
     assert Settings.from_env({"INTERVIEWER_LLM": " Offline "}).llm == "offline"
+
+
+def test_answer_check_setting_reads_on_and_off_and_names_a_bad_value():
+    from interviewer.errors import ConfigError
+    from interviewer.settings import Settings
+
+    assert Settings.from_env({}).answer_check is True
+    assert Settings.from_env({"INTERVIEWER_ANSWER_CHECK": "Off"}).answer_check is False
+    with pytest.raises(ConfigError, match="INTERVIEWER_ANSWER_CHECK='maybe': use on or off"):
+        Settings.from_env({"INTERVIEWER_ANSWER_CHECK": "maybe"})

@@ -456,3 +456,30 @@ def test_repeating_the_question_is_not_taken_as_an_answer(engine):
     assert kinds(events) == ["notice"] and "question itself" in events[0].text
     assert len(engine.grader.calls) == calls
     assert kinds(engine.handle("u", sid, "3: my own answer"))[0] == "grade"
+
+
+def test_an_answer_to_another_question_is_pointed_out_once(engine, knowledge_questions):
+    sid, events = engine.start("u", {"questions": 2, "seed": 6})
+    asked = next(q for q in knowledge_questions if q.id == first(events, "question").question_id)
+    other = next(q for q in knowledge_questions if q.topic != asked.topic)
+    events = engine.handle("u", sid, other.reference)
+    assert kinds(events) == ["notice"]
+    assert other.question in events[0].text and asked.question in events[0].text
+    assert engine.handle("u", sid, other.reference)[0].kind == "grade"  # insisting: graded
+    assert engine.report("u", sid).data["transcript"][0]["attempts"][0]["answer"] == \
+        other.reference
+
+
+def test_an_answer_to_the_asked_question_is_graded_at_once(settings, ingested_store,
+                                                           knowledge_questions):
+    for check in (True, False):
+        engine = make_engine(settings.model_copy(update={"answer_check": check}),
+                             ingested_store, knowledge_questions)
+        sid, events = engine.start("u", {"questions": 2, "seed": 6})
+        asked = next(q for q in knowledge_questions
+                     if q.id == first(events, "question").question_id)
+        other = next(q for q in knowledge_questions if q.topic != asked.topic)
+        assert engine.handle("u", sid, asked.reference)[0].kind == "grade"
+        if not check:
+            sid, _ = engine.start("u", {"questions": 2, "seed": 6})
+            assert engine.handle("u", sid, other.reference)[0].kind == "grade"

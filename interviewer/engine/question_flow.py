@@ -23,6 +23,20 @@ from interviewer.knowledge.models import Question
 from interviewer.llm.prompts import render
 
 
+# The rank within which a fitting answer finds its own question: the retrieval benchmark's
+# paraphrased queries find theirs in the top 3 95.6% of the time (README).
+OWN_RANK = 3
+
+
+def another_question(store, question_id: str, text: str) -> str | None:
+    """The question `text` seems to answer instead of `question_id`, if any (see
+    QuestionFlow._fits_another_question)."""
+    hits = store.search([text], k=OWN_RANK)[0] if text.strip() else []
+    if not hits or not hits[0].is_match or any(h.id == question_id for h in hits):
+        return None
+    return hits[0].question
+
+
 class QuestionFlow:
     # ------------------------------------------------------------- starting
     def _new_state(self, user_id: str, plan: Plan) -> SessionState:
@@ -108,12 +122,30 @@ class QuestionFlow:
         if item.follow_up is not None:
             yield from self._answer_follow_up(state, item, question, text)
             return
+        if self.settings.answer_check and not item.attempts and not item.other_question_noted:
+            other = self._fits_another_question(state, question, text)
+            if other is not None:
+                item.other_question_noted = True
+                yield Notice(f"That sounds like an answer to another question (“{other}”). "
+                             f"This one asks: {question.question} Answer it, or send your "
+                             "answer again to have it graded as it is.")
+                return
         grade, score = yield from self._grade(state, item, question, text, "main", item.prompt)
         item.weak_points = list(grade.missing)
         points = [p.point for p in grade.points]
         item.misconceptions = [belief_text(h, points)
                                for h in relevant_hits(grade.points, grade.misconceptions)]
         yield from self._follow_up_or_close(state, item, question, grade, text)
+
+    def _fits_another_question(self, state: SessionState, question: Question,
+                               text: str) -> str | None:
+        """The text of the knowledge-base question that `text` answers, when that is clearly
+        another one: the asked question is not among the OWN_RANK best matches of the answer
+        and the best match is a match (`python -m evals wrong-question` measures how often
+        it speaks up on good answers to the asked question and to another one)."""
+        store = self.store.with_sources(state.plan_model.sources, viewer=state.user_id,
+                                        check=False)
+        return another_question(store, question.id, text)
 
     def _grade(self, state: SessionState, item: Item, rubric: Question, text: str, kind: str,
                prompt: str, focus: str | None = None) -> Iterator[Event]:

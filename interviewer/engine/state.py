@@ -82,6 +82,7 @@ class Item:
     misconceptions: list[str] = field(default_factory=list)
     status: str = "open"  # open | done | skipped
     score: float | None = None
+    other_question_noted: bool = False  # told once that the answer fits another question
 
     def graded(self) -> list[Attempt]:
         return [a for a in self.attempts if a.score is not None]
