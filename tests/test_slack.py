@@ -30,7 +30,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
            "INTERVIEWER_HOME": str(home), "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
            "TOKENIZERS_PARALLELISM": "false", "INTERVIEWER_TORCH_THREADS": "1",
-           "ANONYMIZED_TELEMETRY": "False"}
+           "ANONYMIZED_TELEMETRY": "False",
+           "INTERVIEWER_ANSWER_CHECK": os.environ.get("INTERVIEWER_ANSWER_CHECK", "off")}
     return {**env, **extra}
 
 
