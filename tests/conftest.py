@@ -79,7 +79,8 @@ def home(tmp_path, monkeypatch) -> Path:
 def settings(home):
     from interviewer.settings import Settings
 
-    return Settings.from_env({"INTERVIEWER_HOME": str(home)})
+    return Settings.from_env({"INTERVIEWER_HOME": str(home), "INTERVIEWER_ANSWER_CHECK":
+                              os.environ["INTERVIEWER_ANSWER_CHECK"]})
 
 
 @pytest.fixture(scope="session")

@@ -458,7 +458,10 @@ def test_repeating_the_question_is_not_taken_as_an_answer(engine):
     assert kinds(engine.handle("u", sid, "3: my own answer"))[0] == "grade"
 
 
-def test_an_answer_to_another_question_is_pointed_out_once(engine, knowledge_questions):
+def test_an_answer_to_another_question_is_pointed_out_once(settings, ingested_store,
+                                                          knowledge_questions):
+    engine = make_engine(settings.model_copy(update={"answer_check": True}), ingested_store,
+                         knowledge_questions)
     sid, events = engine.start("u", {"questions": 2, "seed": 6})
     asked = next(q for q in knowledge_questions if q.id == first(events, "question").question_id)
     other = next(q for q in knowledge_questions if q.topic != asked.topic)
