@@ -12,8 +12,9 @@ one after another, so its median is over ~12 turns like the engine's), and N use
 once. Each simulated user is its own `gradio_client.Client` (its own browser session): it
 starts a concepts interview, answers every question and follow-up with text tagged with its
 name until the report comes, and, like the page, fetches the side panels (`/panels`)
-whenever a turn says they changed. Reported: turn latency (start, answer) p50/p95/max, turns per second,
-panel fetches, and whether every user finished without seeing another's data.
+whenever a turn says they changed. Reported: turn latency (start, answer) p50/p95/max,
+turns per second, panel fetches, and whether every user finished without seeing another's
+data.
 
 `run_users` is also what tests/test_ui_app.py runs (with fewer users).
 """

@@ -32,7 +32,7 @@ EXTRA = DATA / "extra" / "ordinary-train.jsonl"
 SPOKEN = DATA / "extra" / "spoken-train.jsonl"  # read when present (written separately)
 FOLLOWUPS = DATA / "extra" / "followup-train.jsonl"  # answers to train follow-ups, when present
 POINT_LABELS = DATA / "extra" / "pointlabels-train.jsonl"  # per-key-point labels, when present
-STATEMENTS = DATA / "extra" / "statements-train.jsonl"  # terse statements per key point, when present
+STATEMENTS = DATA / "extra" / "statements-train.jsonl"  # statements per key point, when present
 SEMEVAL = HERE.parent.parent / "shared" / "benchmarks" / "asag" / "semeval2013_task7" / \
     "semeval2013_3way_normalized.jsonl"
 
@@ -234,8 +234,8 @@ def cmd_train_grader(args: argparse.Namespace) -> int:
 
     from evals.dataset import load_dataset
     from evals.grader_data import (CAPS, capped, contrast_pairs, labelled_pairs,
-                                   other_answer_pairs, point_label_pairs, read_point_labels, semeval_pairs,
-                                   statement_pairs)
+                                   other_answer_pairs, point_label_pairs, read_point_labels,
+                                   semeval_pairs, statement_pairs)
     from evals.train_grader import Recipe, run
     from interviewer.grading.entail import MODEL_DIR
     from interviewer.knowledge import load_questions
@@ -297,9 +297,7 @@ def cmd_flips(args: argparse.Namespace) -> int:
 def cmd_wrong_question(args: argparse.Namespace) -> int:
     from evals.wrong_question import evaluate
     from interviewer.grading.offline import OfflineGrader
-    from interviewer.knowledge import load_questions
-
-    from interviewer.knowledge import KnowledgeStore
+    from interviewer.knowledge import KnowledgeStore, load_questions
     from interviewer.settings import Settings
 
     qdir = _settings().knowledge_dir / "questions"

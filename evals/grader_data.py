@@ -56,7 +56,8 @@ ENT, CON, MIS = 0, 1, 2
 CAPS = {"semeval-beetle": 1000, "labelled-ordinary": 300, "labelled-spoken_correct": 350,
         "labelled-spoken_wrong": 200, "labelled-injection": 120,
         "labelled-keyword_stuffing": 120, "labelled-off_topic": 120,
-        "pointlabels-missing": 600, "other-answer": 800}  # of 1,355: the entailed ones (459) are what is new
+        "pointlabels-missing": 600,  # of 1,355: the entailed ones (459) are what is new
+        "other-answer": 800}
 SEMEVAL_LABEL = {"correct": ENT, "contradictory": CON, "incorrect": MIS}
 ALL_POINTS_ENTAILED = ("full", "verbose_correct", "spoken_correct", "followup_correct")
 NO_POINT = ("off_topic", "keyword_stuffing", "injection")
@@ -119,13 +120,17 @@ def labelled_pairs(items: list[Item]) -> list[Pair]:
 POINT_LABEL = {"entailed": ENT, "contradicted": CON, "missing": MIS, "partial": None}
 
 
+def _jsonl(path: Path):
+    """(line number, row) for each non-empty line of a JSON-lines file."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            yield n, json.loads(line)
+
+
 def read_point_labels(path: Path) -> dict[str, list[str]]:
     """row id -> one label per key point (POINT_LABEL's words), checked as it is read."""
     out: dict[str, list[str]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for n, row in _jsonl(path):
         bad = [x for x in row["labels"] if x not in POINT_LABEL]
         if bad or row["id"] in out:
             raise SystemExit(f"{path}:{n}: unknown label {bad[0]!r}" if bad
@@ -174,12 +179,9 @@ def other_answer_pairs(items: list[Item], questions: list[Question], seed: int =
 def statement_pairs(path: Path, questions: dict[str, Question]) -> list[Pair]:
     """(key point, terse statement, label) from a statements file (see the module doc)."""
     pairs = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for n, row in _jsonl(path):
         q = questions.get(row["question_id"])
-        label = {"entailed": ENT, "contradicted": CON, "missing": MIS}.get(row["label"])
+        label = POINT_LABEL.get(row["label"])  # "partial" is no statement label
         if q is None or label is None or not 0 <= row["point"] < len(q.key_points):
             raise SystemExit(f"{path}:{n}: unknown question, label or key point index")
         check_train_only([q.id])

@@ -463,7 +463,8 @@ def test_an_answer_to_another_question_is_pointed_out_once(settings, ingested_st
     engine = make_engine(settings.model_copy(update={"answer_check": True}), ingested_store,
                          knowledge_questions)
     sid, events = engine.start("u", {"questions": 2, "seed": 6})
-    asked = next(q for q in knowledge_questions if q.id == first(events, "question").question_id)
+    asked_id = first(events, "question").question_id
+    asked = next(q for q in knowledge_questions if q.id == asked_id)
     other = next(q for q in knowledge_questions if q.topic != asked.topic)
     events = engine.handle("u", sid, other.reference)
     assert kinds(events) == ["notice"]

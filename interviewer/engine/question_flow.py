@@ -29,8 +29,10 @@ OWN_RANK = 3
 
 
 def another_question(store, question_id: str, text: str) -> str | None:
-    """The question `text` seems to answer instead of `question_id`, if any (see
-    QuestionFlow._fits_another_question)."""
+    """The text of the question in `store` that `text` answers, when that is clearly another
+    one than `question_id`: the asked question is not among the OWN_RANK best matches of the
+    answer, and the best match is a match. `python -m evals wrong-question` measures how often
+    it speaks up on good answers to the asked question and to another one."""
     hits = store.search([text], k=OWN_RANK)[0] if text.strip() else []
     if not hits or not hits[0].is_match or any(h.id == question_id for h in hits):
         return None
@@ -139,10 +141,7 @@ class QuestionFlow:
 
     def _fits_another_question(self, state: SessionState, question: Question,
                                text: str) -> str | None:
-        """The text of the knowledge-base question that `text` answers, when that is clearly
-        another one: the asked question is not among the OWN_RANK best matches of the answer
-        and the best match is a match (`python -m evals wrong-question` measures how often
-        it speaks up on good answers to the asked question and to another one)."""
+        """another_question, searched in the session's own sources."""
         store = self.store.with_sources(state.plan_model.sources, viewer=state.user_id,
                                         check=False)
         return another_question(store, question.id, text)
