@@ -159,7 +159,8 @@ def _summary(report: dict) -> None:
                     for k in keys), file=sys.stderr)
     for cat, cm in report["per_category"].items():
         print(f"  {cat:18s} n={cm['n']:3d} gold={cm['mean_gold']:.2f} "
-              f"pred={cm['mean_predicted']:.2f} mae={cm['mae']:.2f}", file=sys.stderr)
+              f"pred={cm['mean_predicted']:.2f} mae={cm['mae']:.2f} "
+              f"warned={cm.get('warned', 0):.0%}", file=sys.stderr)
 
 
 def extra_files(given: list[Path] | None) -> list[Path]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from evals.dataset import Item
 from evals.metrics import grouped, median_group_rmse, metrics
 from interviewer.grading.base import Grader
+from interviewer.grading.feedback import relevant_hits
 
 
 def progress(total: int, label: str) -> tuple[Callable[[], None], Callable[[], None]]:
@@ -46,7 +47,9 @@ def _item(it: Item, g, seconds: float) -> dict:
             "gold": round(row.gold, 4), "predicted": g.score, "grader": g.grader,
             "fallback": g.fallback, "seconds": round(seconds, 5),
             "verdicts": {p.point: p.verdict for p in g.points},
-            "misconceptions": [m.misconception for m in g.misconceptions]}
+            "misconceptions": [m.misconception for m in g.misconceptions],
+            # what the candidate is told is wrong in the answer (feedback, challenges)
+            "warned": len(relevant_hits(g.points, g.misconceptions))}
 
 
 def build_report(items: list[dict], dataset: str, grader: str) -> dict:
@@ -59,4 +62,7 @@ def build_report(items: list[dict], dataset: str, grader: str) -> dict:
     doc = {"dataset": dataset, "grader": grader, "metrics": m,
            "per_category": grouped(items, "category"), "per_topic": grouped(items, "topic"),
            "items": items}
+    for cat, cm in doc["per_category"].items():  # share of answers told of a wrong statement
+        mine = [i for i in items if i.get("category") == cat]
+        cm["warned"] = round(sum(i.get("warned", 0) > 0 for i in mine) / len(mine), 3)
     return doc

@@ -48,6 +48,23 @@ def test_weak_answer_gets_follow_up_on_missed_points_graded_against_them(engine)
     assert events[1].number == 2
 
 
+@pytest.mark.parametrize("probe, expected", [("0: still nothing", 4.0), ("5: got it", 4.33)])
+def test_a_probe_of_missed_points_counts_only_when_it_raises_the_score(
+        settings, ingested_store, knowledge_questions, probe, expected):
+    """The main answer already lost the probed points: not recovering them must not take
+    them again (it once turned 4.3/5 into 2.9), recovering them adds credit. (No curated
+    follow-up has a record here, so the missed points are probed.)"""
+    engine = make_engine(settings, ingested_store, knowledge_questions,
+                         followups=book_for([]))
+    sid, _ = engine.start("u", {"questions": 1, "seed": 2})
+    follow = first(engine.handle("u", sid, "4: good but incomplete"), "follow_up")
+    assert follow.focus == "missing"
+    engine.handle("u", sid, probe)
+    item = engine.report("u", sid).to_dict()["transcript"][0]
+    assert item["attempts"][1]["rubric"].endswith(":probe")
+    assert item["score"] == expected
+
+
 def test_misconception_is_challenged_first(engine):
     sid, _ = engine.start("u", {"questions": 1, "seed": 3})
     events = engine.handle("u", sid, "3: something WRONG")

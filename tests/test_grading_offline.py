@@ -250,3 +250,22 @@ def test_mlp_row_weights_matter():
     err_a = np.abs(a.predict(x[first]) - y[first]).mean()
     err_b = np.abs(b.predict(x[first]) - y[first]).mean()
     assert err_a < 0.5 * err_b
+
+
+@model
+def test_a_misconception_is_told_only_when_the_answer_states_it(grader, knowledge_questions):
+    """A correct answer whose sentences are on the misconception's subject ("the count of
+    elements has to stay the same") is not told it holds it (it was told both before a
+    misconception had to beat every key point); the answer that states one is told."""
+    q = next(q for q in knowledge_questions if q.id == "Q16")
+    right = grader.grade(q, (
+        "To change a tensor's shape you call view or reshape with the new sizes; the total "
+        "count of elements has to stay the same, and you can pass -1 for one dimension so "
+        "PyTorch works it out. squeeze drops dimensions of size one and unsqueeze adds one, "
+        "and flatten collapses several dimensions into one."))
+    wrong = grader.grade(q, (
+        "reshape lets you change the total number of elements, for example reshape a 2x3 "
+        "tensor into 4x4 and it pads. squeeze() removes only the first size-1 dimension."))
+    assert right.score >= 3.5 and right.misconceptions == ()
+    assert {h.misconception for h in wrong.misconceptions} & set(q.misconceptions)
+    assert wrong.score < 1.5
