@@ -55,7 +55,7 @@ bench: install-test
 
 evals: install-test
 	$(PY) -m evals run --dataset evals/data/dev.jsonl --grader offline --out /tmp/interviewer-eval-dev.json --baseline evals/baseline.json
-	$(PY) -m evals.interviewer --runs-per-type 3 --questions 12 --out /tmp/interviewer-eval-interviewer.json --gate
+	$(PY) -m evals.interviewer --runs-per-type 9 --questions 12 --out /tmp/interviewer-eval-interviewer.json --gate
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -94,6 +94,20 @@ def test_candidate_types_behave_as_named(knowledge_questions, rows):
     assert other.answer("Q3", q.question) in strong
 
 
+def test_an_injector_is_never_strong_on_its_weak_topic(knowledge_questions, rows):
+    """Q46 has no injection row: the injector says a weak answer of its own plus another
+    question's injection (a strong answer once stood in for it)."""
+    bank = {q.id: q for q in knowledge_questions}
+    assert not [r for r in rows["Q46"] if r.get("category") == "injection"]
+    cand = Candidate("prompt_injector", bank["Q46"].topic_slug, bank, rows, FollowUpBook(),
+                     random.Random(1))
+    said = cand.answer("Q46", bank["Q46"].question)
+    weak = [r["answer"] for r in rows["Q46"] if r["score"] <= 3.5]
+    injections = [r["answer"] for q in rows.values() for r in q if r.get("category") ==
+                  "injection"]
+    assert any(said.startswith(w) for w in weak) and any(said.endswith(i) for i in injections)
+
+
 def test_follow_ups_are_answered_with_held_out_follow_up_answers(knowledge_questions):
     from interviewer.knowledge.followups import load_followups
 

@@ -124,6 +124,16 @@ class Candidate:
         refusal to hand out the answer): it gives up on the question."""
         return "I don't know"
 
+    def _composed_injections(self, mine: dict[str, list[str]]) -> list[str]:
+        """For a question without injection rows: its own weak answer followed by another
+        question's injection row (once, a strong answer stood in, and the injector's weak
+        topic was graded 4.9)."""
+        weak = mine["honest_weak"] or mine["medium"]
+        others = sorted(a for rows in self.rows.values() for a in pools(rows)["prompt_injector"])
+        if not weak or not others:
+            return []
+        return [f"{self.rng.choice(weak)} {self.rng.choice(others)}"]
+
     def _say(self, kind: str, qid: str, asked: str, avoid: str | None = None) -> str:
         if kind == "empty":
             return ""
@@ -134,7 +144,11 @@ class Candidate:
             return asked
         if kind == "asks_for_answer":
             return self.rng.choice(ASKS)
-        options = pools(self.rows.get(qid, []))[kind] or pools(self.rows.get(qid, []))["strong"]
+        mine = pools(self.rows.get(qid, []))
+        options = mine[kind]
+        if not options and kind == "prompt_injector":
+            options = self._composed_injections(mine)
+        options = options or mine["strong"]
         fresh = [a for a in options if a != avoid] or options
         if not fresh:  # a question without held-out answers (never in the eval's bank)
             return "I'm not sure about this one."
