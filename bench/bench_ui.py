@@ -6,8 +6,10 @@ engine's own turn measured in the same run.
 
 Without --url it ingests the knowledge base into a temporary INTERVIEWER_HOME, serves
 `python app.py` there on a free port (the real entry point, offline brain) and times it from
-launch to the first question. Then, in this order: the engine turn (`Interviewer.handle`,
-real grader, in this process, the same answers, 3 interviews), one user alone (3 interviews
+launch to the first question; it then waits until the app has prepared its question bank
+(INTERVIEWER_PREPARE_BANK, on: a running server's state). Then, in this order: the engine
+turn (`Interviewer.handle`, real grader, in this process, prepared the same way, the same
+answers, 3 interviews), one user alone (3 interviews
 one after another, so its median is over ~12 turns like the engine's), and N users at
 once. Each simulated user is its own `gradio_client.Client` (its own browser session): it
 starts a concepts interview, answers every question and follow-up with text tagged with its
@@ -185,10 +187,13 @@ def engine_turns(home: Path, questions: int, rounds: int = 3) -> dict:
     """The same interviews straight through `Interviewer` (real grader, offline brain) in
     this process: the turn the web page wraps."""
     from interviewer.engine import make_interviewer
+    from interviewer.engine.warmup import prepare_bank, warm_up
     from interviewer.settings import Settings
 
     engine = make_interviewer(Settings.from_env({**os.environ, "INTERVIEWER_HOME": str(home),
                                                  "INTERVIEWER_LLM": "offline"}))
+    warm_up(engine)
+    prepare_bank(engine)  # as the app does after start-up (unless turned off)
     lat: list[float] = []
     cpu = 0.0
     for r in range(rounds + 1):  # the first round warms the models up and is not counted
@@ -281,6 +286,21 @@ def first_question(url: str, proc: subprocess.Popen | None, launched: float) -> 
     return round(time.perf_counter() - launched, 2)
 
 
+def wait_prepared(log_path: Path, launched: float, timeout: float = 180.0) -> float | None:
+    """Seconds from launch until the app has prepared its question bank (it logs "prepared
+    N questions"), so the turns measured next are a running server's; None when it is off."""
+    from interviewer.settings import Settings
+
+    if not Settings.from_env().prepare_bank:
+        return None
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if "prepared " in log_path.read_text(errors="replace"):
+            return round(time.perf_counter() - launched, 1)
+        time.sleep(0.5)
+    raise RuntimeError(f"the app did not prepare its question bank in {timeout:.0f} s")
+
+
 def measure(url: str | None, users: int, questions: int, home: Path | None = None) -> dict:
     """Run against `url`, or against a fresh `python app.py` when it is None: the time to
     the first question, the engine turn, one user alone, then `users` at once."""
@@ -294,6 +314,7 @@ def measure(url: str | None, users: int, questions: int, home: Path | None = Non
             proc = serve_app(home, port, Path(tmp) / "app.log")
             url = f"http://127.0.0.1:{port}/"
             result["launch_to_first_question_s"] = first_question(url, proc, launched)
+            result["app_prepared_bank_s"] = wait_prepared(Path(tmp) / "app.log", launched)
         try:
             wait_up(url, proc)
             if home is not None:

@@ -83,6 +83,7 @@ ENV_NAMES = {
     "executor_device": "INTERVIEWER_EXECUTOR_DEVICE",
     "browser_secret": "INTERVIEWER_BROWSER_SECRET",
     "answer_check": "INTERVIEWER_ANSWER_CHECK",
+    "prepare_bank": "INTERVIEWER_PREPARE_BANK",
 }
 
 
@@ -138,6 +139,9 @@ class Settings(BaseModel):
     hint_penalty: float = Field(default=1.0, ge=0, le=5)
     # Say so, once, instead of grading, when a main answer fits another question far better.
     answer_check: bool = True
+    # Servers (web page, Slack) prepare every question's grading rubric in the background
+    # after start-up, so no candidate pays for a question's first grade.
+    prepare_bank: bool = True
     llm_price_per_mtok: tuple[float, float] | None = None
     # The key that encrypts each browser's id in its localStorage. Unset: one made under
     # the data home. Several app replicas must share one (INTERVIEWER_BROWSER_SECRET).
@@ -181,6 +185,7 @@ class Settings(BaseModel):
         values["llm_max_retries"] = _env_int(env, "INTERVIEWER_LLM_MAX_RETRIES", 1)
         values["follow_ups"] = _env_int(env, "INTERVIEWER_FOLLOW_UPS", 1)
         values["answer_check"] = _env_bool(env, "INTERVIEWER_ANSWER_CHECK", True)
+        values["prepare_bank"] = _env_bool(env, "INTERVIEWER_PREPARE_BANK", True)
         if env.get("INTERVIEWER_LLM_PRICE"):
             values["llm_price_per_mtok"] = _env_price(env["INTERVIEWER_LLM_PRICE"])
         values.update(_executor_env(env))

@@ -12,6 +12,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 # Scripted sessions answer whatever question comes with fixed text; the check that an answer
 # fits another question is tested on its own (test_engine.py), with it on.
 os.environ.setdefault("INTERVIEWER_ANSWER_CHECK", "off")
+# Apps and bots built by tests would each prepare the whole bank in the background (seconds
+# of CPU on shared cores); its own test turns it on.
+os.environ.setdefault("INTERVIEWER_PREPARE_BANK", "off")
 
 from pathlib import Path  # noqa: E402
 
@@ -79,8 +82,8 @@ def home(tmp_path, monkeypatch) -> Path:
 def settings(home):
     from interviewer.settings import Settings
 
-    return Settings.from_env({"INTERVIEWER_HOME": str(home), "INTERVIEWER_ANSWER_CHECK":
-                              os.environ["INTERVIEWER_ANSWER_CHECK"]})
+    return Settings.from_env({"INTERVIEWER_HOME": str(home), **{
+        var: os.environ[var] for var in ("INTERVIEWER_ANSWER_CHECK", "INTERVIEWER_PREPARE_BANK")}})
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from interviewer.engine import Plan
 from interviewer.errors import InputError, ServiceError
 from test_engine_support import (FakeRunner, ScriptedBrain, TopicGrader, first, kinds,
                                  make_engine)
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -504,3 +507,31 @@ def test_an_answer_to_the_asked_question_is_graded_at_once(settings, ingested_st
         if not check:
             sid, _ = engine.start("u", {"questions": 2, "seed": 6})
             assert engine.handle("u", sid, other.reference)[0].kind == "grade"
+
+
+@pytest.mark.slow
+def test_prepare_bank_leaves_only_the_answer_to_grade(settings, ingested_store,
+                                                      knowledge_questions, monkeypatch):
+    """After `prepare_bank`, grading a question or its curated follow-up runs no
+    answer-independent work (rubric, misconception baseline), and choosing a follow-up
+    encodes nothing new. The web page and Slack do this in the background at start-up."""
+    from interviewer.grading import features, offline
+    from interviewer.grading.offline import OfflineGrader
+    from interviewer.knowledge.followups import load_followups
+
+    book = load_followups(REPO / "knowledge" / "followups", REPO / "knowledge" / "questions")
+    bank = [q for q in knowledge_questions if q.id in ("Q16", "Q38")]
+    engine = make_engine(settings, ingested_store, bank, grader=OfflineGrader(),
+                         followups=book)
+    assert engine.prepare_bank() == 2
+    baselines = []
+    for module in (features, offline):
+        monkeypatch.setattr(module, "misconception_baseline",
+                            lambda *a: baselines.append(a) or [0.0])
+    record = next(r for r in book.records.values() if r.parent == "Q38")
+    for rubric in (bank[0], record.as_question(bank[1].topic, bank[1].difficulty)):
+        assert engine.grader.grade(rubric, "Some answer about it.").points
+    assert baselines == []
+    encoded = ingested_store.embedder.texts_encoded
+    engine._similar()([*bank[0].key_points], [*bank[0].follow_ups])
+    assert ingested_store.embedder.texts_encoded == encoded

@@ -37,7 +37,7 @@ def app_url(tmp_path_factory, ingested_store):
     from interviewer.engine import make_interviewer
     from interviewer.ui import build_app, launch
 
-    settings = Settings(home=tmp_path_factory.mktemp("ui-home"))
+    settings = Settings(home=tmp_path_factory.mktemp("ui-home"), prepare_bank=False)
     engine = make_interviewer(settings, store=ingested_store)
     app = build_app(settings, engine)
     port = bench.free_port()

@@ -42,6 +42,12 @@ class QuestionBank:
     def of(cls, questions: Sequence[Question], store=None) -> "QuestionBank":
         return cls(lambda: list(questions), store)
 
+    def questions(self) -> list[Question]:
+        """The bank's own questions (curated files); store-only ones are not listed."""
+        if self._by_id is None:
+            self._by_id = {q.id: q for q in self._loader()}
+        return list(self._by_id.values())
+
     def get(self, qid: str) -> Question:
         if self._by_id is None:
             self._by_id = {q.id: q for q in self._loader()}

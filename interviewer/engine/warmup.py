@@ -35,6 +35,22 @@ def warm_up(engine: Any) -> float:
     return time.perf_counter() - started
 
 
+def prepare_bank(engine: Any) -> None:
+    """The engine's `prepare_bank` (unless INTERVIEWER_PREPARE_BANK=off), timed and logged; a
+    failure only costs time later."""
+    settings = getattr(engine, "settings", None)
+    if not hasattr(engine, "prepare_bank") or not getattr(settings, "prepare_bank", True):
+        return
+    started = time.perf_counter()
+    try:
+        done = engine.prepare_bank()
+    except Exception as e:  # never stop a server for a warm-up
+        log.warning("preparing the question bank stopped: %s", e)
+        return
+    log.info("prepared %d questions for grading in %.1f s", done,
+             time.perf_counter() - started)
+
+
 def warm_up_in_background(engine: Any) -> threading.Thread:
     thread = threading.Thread(target=warm_up, args=(engine,), name="warm-up", daemon=True)
     thread.start()

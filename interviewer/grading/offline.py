@@ -86,12 +86,22 @@ class OfflineGrader:
                 self._rubrics.popitem(last=False)
         return entry
 
-    def analyze(self, question: Question, answer: str,
-                points: Sequence[str] | None = None) -> tuple[Rubric, Analysis]:
+    def prepare(self, question: Question, points: Sequence[str] | None = None) -> Rubric:
+        """Everything a grade of `question` needs that does not depend on the answer: its
+        rubric and its misconceptions' baseline (one forward pass). The engine calls it in the
+        background while the candidate reads; grading then costs only the answer's pass."""
+        return self._prepared(question, points).rubric
+
+    def _prepared(self, question: Question, points: Sequence[str] | None) -> _Cached:
         entry = self._cached(question, points)
-        answer = check_answer(answer)
         if entry.baseline is None:  # once per rubric; a race only computes it twice
             entry.baseline = misconception_baseline(self.model, entry.rubric)
+        return entry
+
+    def analyze(self, question: Question, answer: str,
+                points: Sequence[str] | None = None) -> tuple[Rubric, Analysis]:
+        answer = check_answer(answer)
+        entry = self._prepared(question, points)
         return entry.rubric, analyze(self.model, entry.rubric, T.without_injections(answer),
                                      entry.baseline)
 

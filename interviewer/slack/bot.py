@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from interviewer.engine.events import (Event, ExerciseOffered, FollowUpAsked, QuestionAsked,
                                        ReferenceShown, ReportReady)
+from interviewer.engine.warmup import prepare_bank
 from interviewer.errors import InterviewerError, ServiceError
 from interviewer.slack import render
 from interviewer.slack.parse import USAGE, SlashCommand, message_text, parse_slash
@@ -272,6 +273,8 @@ class SlackBot:
         load = getattr(getattr(self.interviewer.store, "embedder", None), "load", None)
         if load is not None:
             load()
+        threading.Thread(target=prepare_bank, args=(self.interviewer,), name="prepare-bank",
+                         daemon=True).start()
 
     def recover(self) -> int:
         """After a restart: answer every message that was received but not answered."""

@@ -25,7 +25,7 @@ from typing import Any
 from interviewer.engine.events import (CodeResult, Event, ExerciseOffered, Notice,
                                        QuestionAsked, ReportReady, TextDelta)
 from interviewer.engine.progress import progress_markdown, progress_of
-from interviewer.engine.warmup import warm_up
+from interviewer.engine.warmup import prepare_bank, warm_up
 from interviewer.errors import InterviewerError
 from interviewer.knowledge.upload import MAX_UPLOAD_BYTES
 from interviewer.ui import progress, render
@@ -118,6 +118,7 @@ class Controller:
             warm_up(self.engine)
         finally:
             self.ready.set()
+        prepare_bank(self.engine)  # after "ready": the page does not wait for it
 
     # ------------------------------------------------------------ identity and sessions
     def brain_name(self) -> str:
