@@ -97,10 +97,10 @@ def choose_topic(state: SessionState, available: Sequence[str], number: int) -> 
     return min(order, key=bound)
 
 
-def weak_query(state: SessionState, topic: str) -> str:
-    """What to search for in a topic: the last key point missed there, else its name."""
+def weak_query(state: SessionState, topic: str) -> str | None:
+    """What to search for in a topic: the last key point missed there, if any."""
     missed = [p for i in state.items if i.topic == topic for p in i.weak_points]
-    return missed[-1] if missed else state.topic_names.get(topic, topic)
+    return missed[-1] if missed else None
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,20 @@ def levels_near(level: int) -> list[int]:
 
 def choose_question(store, state: SessionState, topic: str, level: int,
                     number: int) -> Pick | None:
-    """A question of `topic` not yet asked, at the difficulty nearest `level`."""
+    """A question of `topic` not yet asked, at the difficulty nearest `level`: one of the 3
+    nearest the last key point the candidate missed in that topic, else any of the topic's
+    (no model is needed for it, so a first question comes while the models still load)."""
     asked = state.asked_ids("question")
     query = weak_query(state, topic)
     rng = session_rng(state, number, "question")
     for difficulty in levels_near(level):
-        conds: list[dict[str, Any]] = [{"topic_slug": topic}, {"difficulty": difficulty}]
-        if asked:
-            conds.append({"qid": {"$nin": asked}})
-        hits = store.search([query], k=3, where={"$and": conds})[0]
-        if hits:
-            return Pick(rng.choice(hits).id, difficulty)
+        if query is None:
+            ids = store.question_ids(topic, difficulty, exclude=asked)
+        else:
+            conds: list[dict[str, Any]] = [{"topic_slug": topic}, {"difficulty": difficulty}]
+            if asked:
+                conds.append({"qid": {"$nin": asked}})
+            ids = [h.id for h in store.search([query], k=3, where={"$and": conds})[0]]
+        if ids:
+            return Pick(rng.choice(ids), difficulty)
     return None

@@ -18,12 +18,12 @@ def warm_up(engine: Any) -> float:
     maps. Each step is optional (an injected engine may lack it) and a failure only costs
     the first candidate some time. Returns the seconds it took."""
     started = time.perf_counter()
-    steps = [
-        lambda: getattr(getattr(engine, "store", None), "embedder", None).load(),
+    steps = [  # what a first question needs comes first: it needs no model
         engine.topics,
         lambda: engine.sessions.open(),
         lambda: engine.bank.get(""),  # loads the bank; the missing id is expected
         lambda: engine.followups,
+        lambda: getattr(getattr(engine, "store", None), "embedder", None).load(),
         lambda: engine.grader.model.load(),
         lambda: engine.grader.models,
     ]

@@ -330,6 +330,15 @@ class KnowledgeStore:
         return Question(id=meta["qid"], topic=meta["topic"], question=meta["question"],
                         reference=reference, difficulty=int(meta.get("difficulty", 2)))
 
+    def question_ids(self, topic_slug: str, difficulty: int,
+                     exclude: Sequence[str] = ()) -> list[str]:
+        """Ids of this view's questions of a topic and difficulty, sorted, without `exclude`
+        (from the stored metadata: no model, no query)."""
+        skip = set(exclude)
+        return sorted({m["qid"] for m in self.snapshot()["metadatas"]
+                       if m["topic_slug"] == topic_slug and int(m.get("difficulty", 2)) ==
+                       difficulty and m["qid"] not in skip})
+
     def topics(self) -> dict[str, str]:
         """slug -> topic name of everything stored (in this view's sources)."""
         return {m["topic_slug"]: m["topic"] for m in self.snapshot()["metadatas"]}

@@ -39,11 +39,11 @@ def build_app(settings: Settings, interviewer: Any = None):
 
     engine = interviewer or make_interviewer(settings)
     controller = Controller(engine, code_workers=settings.executor_concurrency)
-    # Models load now, beside Gradio's start-up; the page says "loading" until they are in.
-    controller.start_warm_up()
     secret = (settings.browser_secret.get_secret_value() if settings.browser_secret
               else browser_secret(settings.home))
-    return build(controller, secret, settings.executor_concurrency)
+    app = build(controller, secret, settings.executor_concurrency)
+    app.interviewer_controller = controller  # `launch` starts its warm-up
+    return app
 
 
 def launch(app, **overrides: Any):
@@ -59,8 +59,18 @@ def launch(app, **overrides: Any):
         footer_links=["api", "settings"], run_history=False, pwa=False, ssr_mode=False,
         mcp_server=False)
     options.update(overrides)
-    return app.queue(default_concurrency_limit=TURN_CONCURRENCY * 2, max_size=256).launch(
-        **options)
+    block = not options.pop("prevent_thread_lock", False)
+    served = app.queue(default_concurrency_limit=TURN_CONCURRENCY * 2, max_size=256).launch(
+        prevent_thread_lock=True, **options)
+    # The models load once the page is served, not beside Gradio's start-up: the imports
+    # would share one interpreter lock and delay the page. A first question needs no model;
+    # the page says "loading" until they are in.
+    controller = getattr(app, "interviewer_controller", None)
+    if controller is not None:
+        controller.start_warm_up()
+    if block:
+        app.block_thread()
+    return served
 
 
 def main() -> None:
