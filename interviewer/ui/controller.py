@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
 DIFFICULTIES = {"Adaptive": None, "Easy": 1, "Medium": 2, "Hard": 3}
 COMMANDS = {"hint": "/hint", "skip": "/skip", "repeat": "/repeat", "end": "/end"}
-LOADING = "⏳ **Loading the interviewer's models…** the page is ready in a few seconds."
-READY_TIMEOUT_S = 120
+LOADING = ("⏳ **Loading the grading models…** you can start now; the first grade may take a "
+           "few seconds longer.")
 OOPS = ("Something went wrong on our side. Your answers so far are saved: reload the page "
         "and resume the session from **Past sessions**.")
 
@@ -107,7 +107,7 @@ class Controller:
         self.streams = self.brain_name() != "offline"  # whether the brain streams words
 
     def start_warm_up(self) -> threading.Thread:
-        """Load the models in the background; page loads say "loading" until they are in."""
+        """Load the models in the background; a page loaded meanwhile says so (and works)."""
         self.ready.clear()
         thread = threading.Thread(target=self.warm_up, name="warm-up", daemon=True)
         thread.start()
@@ -180,11 +180,9 @@ class Controller:
         finished one shows with its report)."""
         view.user_id = view.user_id or user_id_from(stored)
         view.brain = render.brain_markdown(self.brain_name())
-        if not self.ready.is_set():
-            view.progress = LOADING
-            yield view
-            self.ready.wait(timeout=READY_TIMEOUT_S)
-            view.progress = View().progress
+        # Never wait for the models here: this event holds the page's controls while it
+        # runs, and a first question needs no model (the first grade waits if it must).
+        view.progress = LOADING if not self.ready.is_set() else View().progress
         summaries = self.engine.list_sessions(view.user_id)
         view.sessions = [(render.session_label(s), s.id) for s in summaries]
         current = summaries[0] if summaries else None  # the latest, finished or not
