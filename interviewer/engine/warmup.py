@@ -1,6 +1,6 @@
 """Loading what an interview needs before the first candidate does: for the web app at
-start-up (the page says "loading" until this is done) and for `interviewer chat`, beside
-the work that leads to its first question."""
+start-up, once the page is served (a page loaded meanwhile says the models are loading),
+and for `interviewer chat`, beside the work that leads to its first question."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def launch(app, **overrides: Any):
         prevent_thread_lock=True, **options)
     # The models load once the page is served, not beside Gradio's start-up: the imports
     # would share one interpreter lock and delay the page. A first question needs no model;
-    # the page says "loading" until they are in.
+    # the page says they are loading (and works) until they are in.
     controller = getattr(app, "interviewer_controller", None)
     if controller is not None:
         controller.start_warm_up()
