@@ -14,6 +14,17 @@ from interviewer.knowledge.models import Question
 log = logging.getLogger(__name__)
 
 
+def prepare(question: Question, grader, similarity, texts: Sequence[str] = ()) -> None:
+    """Now, in this thread: the grader's answer-independent work for `question` (graders may
+    offer `prepare(question)`, else `rubric(question)`), and the vectors of its key points,
+    its follow-ups and `texts` for similarity."""
+    if similarity is not None:
+        similarity.warm([*question.key_points, *question.follow_ups, *texts])
+    grader_prepare = getattr(grader, "prepare", None) or getattr(grader, "rubric", None)
+    if grader_prepare is not None:
+        grader_prepare(question)
+
+
 class Prefetcher:
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
@@ -24,21 +35,14 @@ class Prefetcher:
                texts: Sequence[str] = ()) -> None:
         """Prepare `question` in the background; `texts` (say, its follow-ups' key points)
         are warmed for similarity along with its own key points and follow-ups."""
-        grader_prepare = getattr(grader, "prepare", None) or getattr(grader, "rubric", None)
-
-        def prepare(q: Question) -> None:
-            if similarity is not None:
-                similarity.warm([*q.key_points, *q.follow_ups, *texts])
-            if grader_prepare is not None:
-                grader_prepare(q)
-
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="interviewer-prefetch")
             key = question.content_hash()
             if key not in self._futures:
                 self._futures = {k: f for k, f in self._futures.items() if not f.done()}
-                self._futures[key] = self._pool.submit(prepare, question)
+                self._futures[key] = self._pool.submit(prepare, question, grader, similarity,
+                                                       texts)
 
     def wait(self, question: Question) -> None:
         with self._lock:

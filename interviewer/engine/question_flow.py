@@ -93,9 +93,8 @@ class QuestionFlow:
         available = list(state.topics)
         while available:
             topic = selection.choose_topic(state, available, number)
-            store = self.store.with_sources(state.plan_model.sources, viewer=state.user_id,
-                                            check=False)
-            pick = selection.choose_question(store, state, topic, level, number)
+            pick = selection.choose_question(self._session_store(state), state, topic, level,
+                                             number)
             if pick is not None:
                 return topic, pick
             available.remove(topic)
@@ -142,9 +141,12 @@ class QuestionFlow:
     def _fits_another_question(self, state: SessionState, question: Question,
                                text: str) -> str | None:
         """another_question, searched in the session's own sources."""
-        store = self.store.with_sources(state.plan_model.sources, viewer=state.user_id,
-                                        check=False)
-        return another_question(store, question.id, text)
+        return another_question(self._session_store(state), question.id, text)
+
+    def _session_store(self, state: SessionState):
+        """The store as this session sees it: its chosen sources, as its user may see them."""
+        return self.store.with_sources(state.plan_model.sources, viewer=state.user_id,
+                                       check=False)
 
     def _grade(self, state: SessionState, item: Item, rubric: Question, text: str, kind: str,
                prompt: str, focus: str | None = None) -> Iterator[Event]:

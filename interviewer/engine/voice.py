@@ -12,11 +12,11 @@ from interviewer.engine.brain import Brain, Exchange, OfflineBrain, check_reply
 from interviewer.engine.events import (Event, ExerciseOffered, FollowUpAsked, Notice,
                                        QuestionAsked, TextDelta)
 from interviewer.engine.followups import EmbeddingSimilarity
-from interviewer.engine.prefetch import Prefetcher
+from interviewer.engine.prefetch import Prefetcher, prepare
 from interviewer.engine.state import Item, SessionState, Usage
 from interviewer.errors import ServiceError
 from interviewer.grading.base import Grade
-from interviewer.knowledge.models import Question
+from interviewer.knowledge.models import FollowUpRecord, Question
 
 log = logging.getLogger(__name__)
 HISTORY_TURNS = 6
@@ -63,31 +63,28 @@ class Voice:
         return Usage.priced(call, self.settings, calls=int(t["calls"]))
 
     def _prefetch(self, question: Question) -> None:
-        records = (self.followups.record(question.id, f) for f in question.follow_ups)
-        extra = [p for r in records if r is not None for p in r.key_points]
-        self._prefetcher.submit(question, self.grader, self._similar(), extra)
+        points = [p for r in self._records(question) for p in r.key_points]
+        self._prefetcher.submit(question, self.grader, self._similar(), points)
+
+    def _records(self, question: Question) -> list[FollowUpRecord]:
+        """The rubrics of `question`'s curated follow-ups that have one."""
+        return [r for f in question.follow_ups
+                if (r := self.followups.record(question.id, f)) is not None]
 
     def prepare_bank(self) -> int:
         """Do now, for every question of the bank, what the prefetcher does for one while a
-        candidate reads it: the grader's rubric and misconception baseline of the question
-        and of each curated follow-up, and the vectors that choose a follow-up. For servers
+        candidate reads it, and the same for each curated follow-up's rubric. For servers
         (web page, Slack), in the background after start-up: a question's first answer then
-        costs what any later one does (~100 ms of CPU less). Returns the questions done."""
-        prepare = getattr(self.grader, "prepare", None)
-        similarity = self._similar()
-        done = 0
-        for question in self.bank.questions():
-            records = [r for f in question.follow_ups
-                       if (r := self.followups.record(question.id, f)) is not None]
-            if similarity is not None:
-                similarity.warm([*question.key_points, *question.follow_ups,
-                                 *(p for r in records for p in r.key_points)])
-            if prepare is not None:
-                prepare(question)
-                for record in records:
-                    prepare(record.as_question(question.topic, question.difficulty))
-            done += 1
-        return done
+        costs what any later one does. Returns the questions done."""
+        questions = self.bank.questions()
+        for question in questions:
+            records = self._records(question)
+            prepare(question, self.grader, self._similar(),
+                    [p for r in records for p in r.key_points])
+            for record in records:
+                prepare(record.as_question(question.topic, question.difficulty), self.grader,
+                        None)
+        return len(questions)
 
     def _wait_prefetch(self, question: Question) -> None:
         self._prefetcher.wait(question)
