@@ -37,6 +37,14 @@ def test_low_score_opener_still_agrees_with_the_verdicts():
     assert "doesn't address" in opener(0.2, covered_share=0.0)
 
 
+@pytest.mark.parametrize("score", [1.2, 2.4, 3.3])
+def test_an_answer_covering_every_point_is_not_told_it_has_gaps(score):
+    """Seen in the page: 4 of 4 follow-up points covered, 3.3/5, "A fair answer, with gaps."
+    with no gap listed."""
+    said = opener(score, covered_share=1.0)
+    assert "gaps" not in said and "misses" not in said and "Every key point is there" in said
+
+
 def test_a_reversal_is_quoted_without_its_label_and_dropped_when_covered():
     hit = MisconceptionHit(f"Reverses: {A}", Span(0, 12, "view() copies"))
     missing = explain(grade([(A, "missing"), (B, "covered")], [hit], score=2.0), 2.0)

@@ -77,7 +77,7 @@ def relevant_hits(points: Sequence[PointVerdict],
 def opener(score: float, covered_share: float = 0.0) -> str:
     """The first words: praise only from 2.5 up; below it, words that still agree with the
     verdicts (`covered_share`: covered key points, a partial one counting half; no praise
-    when nothing was covered, whatever the score)."""
+    when nothing was covered, whatever the score; no "gaps" when every point is covered)."""
     if covered_share <= 0 and score < 4.5:
         return ("This answer doesn't cover any of the key points yet." if score >= 1.0
                 else "This answer doesn't address the question yet.")
@@ -85,6 +85,9 @@ def opener(score: float, covered_share: float = 0.0) -> str:
         return "Excellent answer."
     if score >= 3.5:
         return "Good answer."
+    if covered_share >= 1.0:  # no gap to name: the score says the points are stated loosely
+        return ("Every key point is there, but not all of them stated fully or precisely "
+                "enough for a higher score.")
     if score >= PRAISE_FROM:
         return "A fair answer, with gaps."
     if covered_share >= 0.5:
