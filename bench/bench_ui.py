@@ -11,12 +11,16 @@ launch to the first question; it then waits until the app has prepared its quest
 turn (`Interviewer.handle`, real grader, in this process, prepared the same way, the same
 answers, 3 interviews), one user alone (3 interviews
 one after another, so its median is over ~12 turns like the engine's), and N users at
-once. Each simulated user is its own `gradio_client.Client` (its own browser session): it
+once. Each simulated user is its own browser session speaking the page's own wire protocol
+(`PageClient`: Gradio's queue join + event stream, as the page's JavaScript does): it
 starts a concepts interview, answers every question and follow-up with text tagged with its
 name until the report comes, and, like the page, fetches the side panels (`/panels`)
 whenever a turn says they changed. Reported: turn latency (start, answer) p50/p95/max,
 turns per second, panel fetches, and whether every user finished without seeing another's
-data.
+data. The single user is also run through `gradio_client` beside it (`single_user_gradio_
+client`): that Python client spends ~50 ms of its own per call (threads, futures, a new
+HTTP client per request), which a browser does not, so it measured the client as much as
+the app.
 
 `run_users` is also what tests/test_ui_app.py runs (with fewer users).
 """
@@ -24,6 +28,7 @@ data.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -34,7 +39,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -105,13 +112,95 @@ def client(url: str, **kwargs):
     return Client(url, verbose=False, ssl_verify=SSL_CONTEXT, **kwargs)
 
 
+class PageClient:
+    """One browser session speaking the page's wire protocol (Gradio's "sse_v3", what its
+    JavaScript client does): POST the event to the queue, then read the session's event
+    stream until the event completes. `predict` takes and returns what `gradio_client`
+    does (inputs and outputs without gr.State and layout blocks, files as local paths), so one
+    simulated user can run on either. One keep-alive connection for the joins; no
+    heartbeat stream (the page keeps one open; it carries no work)."""
+
+    def __init__(self, url: str, download_dir: str | None = None) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.session_hash = uuid.uuid4().hex[:11]
+        self.download_dir = Path(download_dir or tempfile.mkdtemp(prefix="ui-bench-"))
+        with urllib.request.urlopen(url.rstrip("/") + "/config", timeout=30) as r:
+            config = json.load(r)
+        # gr.State and layout blocks travel in the protocol but are not part of the API
+        hidden = {c["id"] for c in config["components"] if c.get("skip_api")}
+        self.endpoints = {"/" + d["api_name"]: (d["id"], [i in hidden for i in d["inputs"]],
+                                                [i in hidden for i in d["outputs"]])
+                          for d in config["dependencies"] if d.get("api_name")}
+        self.joins = http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def predict(self, *args, api_name: str) -> tuple:
+        fn_index, input_hidden, output_hidden = self.endpoints[api_name]
+        given = iter(args)
+        data = [None if hidden else next(given, None) for hidden in input_hidden]
+        body = json.dumps({"data": data, "fn_index": fn_index, "session_hash":
+                           self.session_hash, "event_data": None, "trigger_id": None})
+        self.joins.request("POST", "/gradio_api/queue/join", body,
+                           {"Content-Type": "application/json"})
+        response = self.joins.getresponse()
+        joined = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(f"{api_name}: queue join answered {response.status}: {joined}")
+        output = self._await(joined["event_id"], api_name)
+        return tuple(self._local(v) for v, hidden in zip(output, output_hidden) if not hidden)
+
+    def _await(self, event_id: str, api_name: str) -> list:
+        stream = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        try:
+            stream.request("GET", f"/gradio_api/queue/data?session_hash={self.session_hash}")
+            for line in stream.getresponse():
+                if not line.startswith(b"data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("event_id") == event_id and \
+                        message.get("msg") == "process_completed":
+                    if not message.get("success", True):
+                        raise RuntimeError(f"{api_name} failed: {message.get('output')}")
+                    return message["output"]["data"]
+                if message.get("msg") == "close_stream":
+                    break
+        finally:
+            stream.close()
+        raise RuntimeError(f"{api_name}: the event stream closed before event {event_id} "
+                           "completed")
+
+    def _local(self, output):
+        """A file output (Gradio's FileData, possibly inside an update) as a downloaded
+        local path, as `gradio_client` returns it."""
+        inner = value(output)
+        if not (isinstance(inner, dict) and inner.get("url") and "path" in inner):
+            return output
+        with urllib.request.urlopen(inner["url"], timeout=30) as r:
+            local = self.download_dir / uuid.uuid4().hex / Path(inner["path"]).name
+            local.parent.mkdir(parents=True)
+            local.write_bytes(r.read())
+        return {**output, "value": str(local)} if output is not inner else str(local)
+
+    def close(self) -> None:
+        self.joins.close()
+
+
 class Session:
     """One API user's browser session: turns return the chat; the side panels are fetched
-    when the turn's panels key changed, as the page does."""
+    when the turn's panels key changed, as the page does. `protocol` "page" speaks the
+    page's wire protocol (`PageClient`), "gradio_client" uses that library."""
 
-    def __init__(self, url: str, run: "UserRun") -> None:
-        self.client = client(url, download_files=tempfile.mkdtemp(prefix="ui-bench-"))
+    def __init__(self, url: str, run: "UserRun", protocol: str = "page") -> None:
+        downloads = tempfile.mkdtemp(prefix="ui-bench-")
+        self.client = (PageClient(url, downloads) if protocol == "page"
+                       else client(url, download_files=downloads))
         self.run, self.key, self.panels = run, None, None
+
+    def close(self) -> None:
+        # gradio_client's close waits up to 1 s for its heartbeat thread: left to exit
+        # with the process, as before, so it does not lengthen the measured run
+        if isinstance(self.client, PageClient):
+            self.client.close()
 
     def turn(self, *args, api_name: str):
         t = time.perf_counter()
@@ -125,11 +214,12 @@ class Session:
         return out
 
 
-def simulate_user(url: str, tag: str, others: list[str], questions: int = 2) -> UserRun:
+def simulate_user(url: str, tag: str, others: list[str], questions: int = 2,
+                  protocol: str = "page") -> UserRun:
     """One candidate: start, answer until the report, list sessions; check for cross-talk."""
-    run = UserRun(tag)
+    run, session = UserRun(tag), None
     try:
-        session = Session(url, run)
+        session = Session(url, run, protocol)
         out = session.turn([], "Adaptive", questions, "concepts", api_name="/start")
         for i in range(MAX_TURNS):
             if is_over(out):
@@ -140,6 +230,9 @@ def simulate_user(url: str, tag: str, others: list[str], questions: int = 2) -> 
         run.sessions = len(session.client.predict(api_name="/sessions")[SESSIONS]["choices"])
     except Exception as e:  # a benchmark reports failures, it does not stop at the first
         run.error = f"{type(e).__name__}: {e}"
+    finally:
+        if session is not None:
+            session.close()
     return run
 
 
@@ -158,14 +251,16 @@ def _check_isolation(run: UserRun, out: tuple, panels: tuple | None,
                       if f"[{run.tag}]" not in a]
 
 
-def run_users(url: str, users: int, questions: int = 2, rounds: int = 1) -> dict:
+def run_users(url: str, users: int, questions: int = 2, rounds: int = 1,
+              protocol: str = "page") -> dict:
     """`users` candidates at once, each through `rounds` interviews one after another (a
-    new browser session each)."""
+    new browser session each), speaking `protocol` (see `Session`)."""
     tags = [f"user-{i:02d}" + (f"-{r}" if rounds > 1 else "")
             for r in range(rounds) for i in range(users)]
     t, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(users) as pool:
-        runs = list(pool.map(lambda tag: simulate_user(url, tag, tags, questions), tags))
+        runs = list(pool.map(lambda tag: simulate_user(url, tag, tags, questions, protocol),
+                             tags))
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     lat = sorted(x for r in runs for x in r.latencies)
     panels = sorted(x for r in runs for x in r.panel_latencies)
@@ -319,12 +414,15 @@ def measure(url: str | None, users: int, questions: int, home: Path | None = Non
             wait_up(url, proc)
             if home is not None:
                 result["engine"] = engine_turns(home, questions)
-            before = cpu_seconds(proc)
-            single = with_cpu(run_users(url, 1, max(questions, 3), rounds=3), proc, before)
-            result["single_user"] = {k: v for k, v in single.items() if k != "runs"}
-            if "engine" in result:
-                result["single_user"]["p50_vs_engine"] = round(
-                    single["p50_s"] / result["engine"]["p50_s"], 2)
+            for key, protocol in (("single_user", "page"),
+                                  ("single_user_gradio_client", "gradio_client")):
+                before = cpu_seconds(proc)
+                single = with_cpu(run_users(url, 1, max(questions, 3), rounds=3,
+                                            protocol=protocol), proc, before)
+                result[key] = {k: v for k, v in single.items() if k != "runs"}
+                if "engine" in result:
+                    result[key]["p50_vs_engine"] = round(
+                        single["p50_s"] / result["engine"]["p50_s"], 2)
             before = cpu_seconds(proc)
             result.update(with_cpu(run_users(url, users, questions), proc, before))
             if "engine" in result and "app_cpu_ms_per_turn" in result:

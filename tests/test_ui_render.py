@@ -310,3 +310,33 @@ def test_bad_upload_says_why_and_stores_nothing(make_controller, tmp_path, name,
     view, _ = drain(ctl.upload_bank(View(), str(path)))
     assert view.bank_md.startswith("❌") and why in view.bank_md and view.toasts
     assert view.source is None and ctl.sources(view.user_id) == before
+
+
+def test_component_schemas_are_built_once_and_every_session_gets_its_own_copy(
+        make_controller):
+    """Gradio rebuilt each component's API schema for every new browser session (~14 ms of
+    the interpreter each); they are now memoized. A memo must never let one session's
+    config reach another's."""
+    from gradio.components import Component
+    from gradio.state_holder import SessionState
+
+    from interviewer.ui.layout import build
+
+    demo = build(make_controller(), "secret", 1)
+    upload = next(b for b in demo.blocks.values() if type(b).__name__ == "UploadButton")
+    assert "api_info" in vars(upload)  # memoized on the built component
+    fresh = type(upload).api_info(upload)  # the class's own method, not the memo
+    first, second = upload.api_info(), upload.api_info()
+    assert first == second == fresh and first is not second
+    first["mutated"] = True
+    assert "mutated" not in upload.api_info()
+
+    one, two = SessionState(demo), SessionState(demo)
+    chat = next(k for k, b in demo.blocks.items() if type(b).__name__ == "Chatbot")
+    one._update_value_in_config(chat, [{"role": "user", "content": "one's answer"}])
+    assert "one's answer" not in json.dumps(two.config_values[chat], default=str)
+    assert "one's answer" not in json.dumps(SessionState(demo).config_values[chat],
+                                            default=str)
+    components = [b for b in demo.blocks.values()
+                  if isinstance(b, Component) and not b.skip_api]
+    assert all(b.api_info() == type(b).api_info(b) for b in components)
