@@ -140,14 +140,27 @@ class PageClient:
         data = [None if hidden else next(given, None) for hidden in input_hidden]
         body = json.dumps({"data": data, "fn_index": fn_index, "session_hash":
                            self.session_hash, "event_data": None, "trigger_id": None})
-        self.joins.request("POST", "/gradio_api/queue/join", body,
-                           {"Content-Type": "application/json"})
-        response = self.joins.getresponse()
+        response = self._join(body)
         joined = json.loads(response.read())
         if response.status != 200:
             raise RuntimeError(f"{api_name}: queue join answered {response.status}: {joined}")
         output = self._await(joined["event_id"], api_name)
         return tuple(self._local(v) for v, hidden in zip(output, output_hidden) if not hidden)
+
+    def _join(self, body: str) -> http.client.HTTPResponse:
+        """POST the event on the keep-alive connection; once more on a new one when the
+        server had closed it while idle (uvicorn does after 5 s: a slow turn under load)."""
+        try:
+            return self._post(body)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.joins.close()
+            self.joins = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            return self._post(body)
+
+    def _post(self, body: str) -> http.client.HTTPResponse:
+        self.joins.request("POST", "/gradio_api/queue/join", body,
+                           {"Content-Type": "application/json"})
+        return self.joins.getresponse()
 
     def _await(self, event_id: str, api_name: str) -> list:
         stream = http.client.HTTPConnection(self.host, self.port, timeout=120)
