@@ -116,8 +116,8 @@ class PageClient:
     """One browser session speaking the page's wire protocol (Gradio's "sse_v3", what its
     JavaScript client does): POST the event to the queue, then read the session's event
     stream until the event completes. `predict` takes and returns what `gradio_client`
-    does (inputs and outputs without gr.State and layout blocks, files as local paths), so one
-    simulated user can run on either. One keep-alive connection for the joins; no
+    does (inputs and outputs without gr.State and layout blocks, files as local paths),
+    so one simulated user can run on either. One keep-alive connection for the joins; no
     heartbeat stream (the page keeps one open; it carries no work)."""
 
     def __init__(self, url: str, download_dir: str | None = None) -> None:

@@ -18,7 +18,6 @@ another user's answer.
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
 import inspect
@@ -270,12 +269,13 @@ API_SCHEMAS = ("api_info", "api_info_as_input", "api_info_as_output", "example_i
 
 def _memoize_api_schemas(demo: gr.Blocks) -> None:
     """Gradio describes every component of the page again for each new browser session
-    (its session config) and for each output it stores: a pydantic JSON-schema build and an
-    `inspect.signature` of the component's constructor per component, ~14 ms per session
-    and ~25% of the app's interpreter time with 20 new users at once (now ~3 ms per session). A built
-    component's schema never changes (an update builds a new component), so each is
-    computed once (callers get their own copy); a constructor's signature never changes either, and
-    `inspect.signature` returns one stored as `__signature__` without rebuilding it."""
+    (its session config) and for each output it stores: a pydantic JSON-schema build and
+    an `inspect.signature` of the component's constructor per component, ~14 ms per
+    session and ~25% of the app's interpreter time with 20 new users at once (~3 ms per
+    session now). A built component's schema never changes (an update builds a new
+    component), so each is computed once, callers getting their own copy; a constructor's
+    signature never changes either, and `inspect.signature` returns one stored as
+    `__signature__` without rebuilding it."""
     for block in demo.blocks.values():
         for name in API_SCHEMAS:
             method = getattr(block, name, None)
@@ -287,9 +287,9 @@ def _memoize_api_schemas(demo: gr.Blocks) -> None:
 
 
 def _copied(schema: Callable[[], Any]) -> Callable[[], Any]:
-    """`schema` computed on first use, then each caller gets its own copy: parsed again from
-    JSON (as Gradio sends it; several times cheaper than a deep copy), or deep-copied when
-    it is not JSON."""
+    """`schema` computed on first use, then each caller gets its own copy, parsed again
+    from JSON (as Gradio sends it; several times cheaper than a deep copy). A schema that
+    is not JSON is computed again at each call, as without the memo."""
     @functools.cache
     def text() -> str | None:
         try:
@@ -299,7 +299,7 @@ def _copied(schema: Callable[[], Any]) -> Callable[[], Any]:
 
     def fresh() -> Any:
         cached = text()
-        return copy.deepcopy(schema()) if cached is None else json.loads(cached)
+        return schema() if cached is None else json.loads(cached)
     return fresh
 
 
