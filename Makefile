@@ -52,6 +52,7 @@ bench: install-test
 	$(PY) bench/bench_engine.py --json > bench/results/engine.json
 	$(PY) bench/bench_executor.py --json > bench/results/executor.json
 	$(PY) bench/bench_ui.py --users 20 --questions 2 --out bench/results/ui.json
+	$(PY) bench/bench_session_state.py > bench/results/session_state.json
 
 evals: install-test
 	$(PY) -m evals run --dataset evals/data/dev.jsonl --grader offline --out /tmp/interviewer-eval-dev.json --baseline evals/baseline.json

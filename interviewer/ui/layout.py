@@ -270,12 +270,12 @@ API_SCHEMAS = ("api_info", "api_info_as_input", "api_info_as_output", "example_i
 def _memoize_api_schemas(demo: gr.Blocks) -> None:
     """Gradio describes every component of the page again for each new browser session
     (its session config) and for each output it stores: a pydantic JSON-schema build and
-    an `inspect.signature` of the component's constructor per component, ~14 ms per
-    session and ~25% of the app's interpreter time with 20 new users at once (~3 ms per
-    session now). A built component's schema never changes (an update builds a new
-    component), so each is computed once, callers getting their own copy; a constructor's
-    signature never changes either, and `inspect.signature` returns one stored as
-    `__signature__` without rebuilding it."""
+    an `inspect.signature` of the component's constructor per component: ~25% of the
+    app's interpreter time with 20 new users at once; a session's state costs ~3x less
+    memoized (`bench/bench_session_state.py`). A built component's schema never
+    changes (an update builds a new component), so each is computed once, callers getting
+    their own copy; a constructor's signature never changes either, and
+    `inspect.signature` returns one stored as `__signature__` without rebuilding it."""
     for block in demo.blocks.values():
         for name in API_SCHEMAS:
             method = getattr(block, name, None)
