@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from interviewer.errors import InputError, ServiceError
 from interviewer.storage import SessionStore, TurnRecord
-from interviewer.storage.db import VERSION_TABLE, make_engine, migrate
+from interviewer.storage.db import (MIGRATIONS_DIR, VERSION_TABLE, head_revision, make_engine,
+                                    migrate)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,6 +115,46 @@ def test_migrations_are_idempotent(store):
     names = set(sa.inspect(store.engine).get_table_names())
     assert {"sessions", "turns", "slack_threads", "slack_events", "slack_daily",
             VERSION_TABLE} <= names
+
+
+def _alembic_config(conn):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def test_head_revision_is_alembics():
+    from alembic.script import ScriptDirectory
+
+    with sa.create_engine("sqlite://").connect() as conn:
+        scripts = ScriptDirectory.from_config(_alembic_config(conn))
+    assert head_revision() == scripts.get_current_head()
+
+
+def test_an_older_schema_is_upgraded(store):
+    """`migrate` reads the version first: a database one migration behind still gets it."""
+    from alembic import command
+
+    with store.engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0001")
+    assert "slack_threads" not in sa.inspect(store.engine).get_table_names()
+    assert migrate(store.engine) == head_revision()
+    assert "slack_threads" in sa.inspect(store.engine).get_table_names()
+
+
+def test_a_current_database_opens_without_alembic(tmp_path):
+    """Opening a database at the newest revision only reads its version (the app's first
+    question does not wait for Alembic's import)."""
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    SessionStore(url).open().close()
+    probe = ("import sys; from interviewer.storage import SessionStore; "
+             "SessionStore(sys.argv[1]).open(); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.strip() == "False"
 
 
 def test_create_save_load_turns_and_list(store):

@@ -340,3 +340,35 @@ def test_component_schemas_are_built_once_and_every_session_gets_its_own_copy(
     components = [b for b in demo.blocks.values()
                   if isinstance(b, Component) and not b.skip_api]
     assert all(b.api_info() == type(b).api_info(b) for b in components)
+
+
+GRADIO_PROBE = r"""
+import sys
+if sys.argv[1] == "gradio-first":
+    import gradio
+import interviewer.ui.layout
+import gradio as gr
+import gradio.component_meta as meta
+from interviewer.ui import gradio_import
+
+class Shout(gr.Textbox):  # a component class made after the import still works
+    pass
+
+with gr.Blocks() as demo:
+    Shout(label="x")
+print(meta.create_or_modify_pyi is gradio_import._no_stub)
+"""
+
+
+@pytest.mark.parametrize("order, disarmed", [("ours-first", "True"), ("gradio-first", "False")])
+def test_gradio_is_imported_without_its_stub_writer(order, disarmed):
+    """Gradio rewrites .pyi stubs in site-packages as it imports (half its import time);
+    the app's import of it skips that, and a Gradio imported before the app is left as is."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", GRADIO_PROBE, order], capture_output=True,
+                         text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+                         env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == disarmed

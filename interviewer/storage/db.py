@@ -8,6 +8,8 @@ migrations in `migrations/versions/`, applied on open.
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
 from pathlib import Path
 
@@ -65,8 +67,44 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+@functools.cache
+def head_revision() -> str:
+    """The newest migration's revision, read from `migrations/versions/` without importing
+    Alembic (a third of a second): the one revision no other names as its down_revision."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                name = getattr(node.targets[0], "id", "")
+                if name in ("revision", "down_revision"):
+                    value = ast.literal_eval(node.value)
+                    if name == "revision":
+                        revisions.add(value)
+                    elif value:
+                        parents.update([value] if isinstance(value, str) else value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the session migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The revision the database says it has; None when it has no version table yet (or it
+    cannot be read: `migrate` then goes the long way and reports what is wrong)."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    except sa.exc.DBAPIError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def migrate(engine: sa.Engine) -> str:
-    """Apply every pending migration; return the schema revision now in place."""
+    """Apply every pending migration; return the schema revision now in place. A database
+    already at the newest revision is only read (Alembic is not imported)."""
+    head = head_revision()
+    if current_revision(engine) == head:
+        return head
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext

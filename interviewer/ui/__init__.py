@@ -16,7 +16,9 @@ import os
 from typing import Any
 
 from interviewer.settings import Settings
+from interviewer.ui import gradio_import
 
+gradio_import.install()  # before anything imports Gradio: see gradio_import
 log = logging.getLogger(__name__)
 
 
