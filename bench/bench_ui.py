@@ -16,11 +16,11 @@ once. Each simulated user is its own browser session speaking the page's own wir
 starts a concepts interview, answers every question and follow-up with text tagged with its
 name until the report comes, and, like the page, fetches the side panels (`/panels`)
 whenever a turn says they changed. Reported: turn latency (start, answer) p50/p95/max,
-turns per second, panel fetches, and whether every user finished without seeing another's
-data. The single user is also run through `gradio_client` beside it (`single_user_gradio_
-client`): that Python client spends ~50 ms of its own per call (threads, futures, a new
-HTTP client per request), which a browser does not, so it measured the client as much as
-the app.
+turns per second, panel fetches, the event-stream kilobytes a turn sends, and whether
+every user finished without seeing another's data. The single user is also run through
+`gradio_client` beside it (`single_user_gradio_client`): that Python client spends ~50 ms
+of its own per call (threads, futures, a new HTTP client per request), which a browser
+does not, so it measured the client as much as the app.
 
 `run_users` is also what tests/test_ui_app.py runs (with fewer users).
 """
@@ -76,6 +76,7 @@ class UserRun:
     tag: str
     latencies: list[float] = field(default_factory=list)
     panel_latencies: list[float] = field(default_factory=list)
+    turn_bytes: list[int] = field(default_factory=list)  # event-stream bytes per turn (page)
     finished: bool = False
     crosstalk: list[str] = field(default_factory=list)
     sessions: int = 0
@@ -133,6 +134,7 @@ class PageClient:
                                                 [i in hidden for i in d["outputs"]])
                           for d in config["dependencies"] if d.get("api_name")}
         self.joins = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        self.received: list[tuple[str, int]] = []  # the last event's messages and sizes
 
     def predict(self, *args, api_name: str) -> tuple:
         fn_index, input_hidden, output_hidden = self.endpoints[api_name]
@@ -166,10 +168,12 @@ class PageClient:
         stream = http.client.HTTPConnection(self.host, self.port, timeout=120)
         try:
             stream.request("GET", f"/gradio_api/queue/data?session_hash={self.session_hash}")
+            self.received = []
             for line in stream.getresponse():
                 if not line.startswith(b"data:"):
                     continue
                 message = json.loads(line[5:])
+                self.received.append((message.get("msg", ""), len(line)))
                 if message.get("event_id") == event_id and \
                         message.get("msg") == "process_completed":
                     if not message.get("success", True):
@@ -219,6 +223,8 @@ class Session:
         t = time.perf_counter()
         out = self.client.predict(*args, api_name=api_name)
         self.run.latencies.append(time.perf_counter() - t)
+        if isinstance(self.client, PageClient):
+            self.run.turn_bytes.append(sum(size for _, size in self.client.received))
         if out[KEY] != self.key:
             self.key = out[KEY]
             t = time.perf_counter()
@@ -277,6 +283,7 @@ def run_users(url: str, users: int, questions: int = 2, rounds: int = 1,
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     lat = sorted(x for r in runs for x in r.latencies)
     panels = sorted(x for r in runs for x in r.panel_latencies)
+    sent = [x for r in runs for x in r.turn_bytes]
     return {"users": users, "questions": questions, "wall_s": round(wall, 2),
             "turns": len(lat), "turns_per_s": round(len(lat) / wall, 2),
             "p50_s": _pct(lat, 50), "p95_s": _pct(lat, 95),
@@ -284,6 +291,7 @@ def run_users(url: str, users: int, questions: int = 2, rounds: int = 1,
             "panel_fetches": len(panels), "panels_p50_s": _pct(panels, 50),
             "panels_p95_s": _pct(panels, 95),
             "client_cpu_ms_per_turn": round(1000 * cpu / max(1, len(lat)), 1),
+            "kb_per_turn": round(sum(sent) / max(1, len(sent)) / 1000, 1) if sent else None,
             "finished": sum(r.finished for r in runs),
             "crosstalk": [c for r in runs for c in r.crosstalk],
             "errors": [f"{r.tag}: {r.error}" for r in runs if r.error],

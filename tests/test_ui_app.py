@@ -121,6 +121,20 @@ def test_a_turn_sends_only_the_chat_progress_and_key(app_url):
     assert "finished" in panels[bench.SESSIONS]["choices"][0][0]
 
 
+def test_an_offline_turn_sends_its_outputs_once(app_url):
+    """With a brain that does not stream, a turn's outputs travel once on the event stream
+    (as a generator's they went twice: its last yield, then the completed event)."""
+    page = bench.PageClient(app_url)
+    try:
+        page.predict([], "Adaptive", 2, "concepts", api_name="/start")
+        out = page.predict("A tensor is an n-dimensional array.", api_name="/answer")
+        kinds = [kind for kind, _ in page.received]
+        assert "A tensor is an n-dimensional array." in _chat(out)
+        assert kinds.count("process_completed") == 1 and "process_generating" not in kinds
+    finally:
+        page.close()
+
+
 def test_bad_input_gets_words_not_tracebacks(app_url):
     from gradio_client import Client
 

@@ -5,6 +5,7 @@ test_ui_app.py."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import stat
@@ -340,6 +341,23 @@ def test_component_schemas_are_built_once_and_every_session_gets_its_own_copy(
     components = [b for b in demo.blocks.values()
                   if isinstance(b, Component) and not b.skip_api]
     assert all(b.api_info() == type(b).api_info(b) for b in components)
+
+
+@pytest.mark.parametrize("brain, streams", [(None, False), ("scripted", True)])
+def test_turns_stream_only_when_the_brain_streams_words(make_controller, brain, streams):
+    """A turn of a brain that streams is a generator (its words reach the page as they
+    come); otherwise a plain function, which Gradio sends once instead of twice. The code
+    run always streams (the elapsed time)."""
+    from interviewer.ui.layout import build
+
+    ctl = make_controller(**({"brain": ScriptedBrain()} if brain else {}))
+    assert ctl.streams is streams
+    demo = build(ctl, "secret", 1)
+    kinds = {f.api_name: inspect.isgeneratorfunction(f.fn) for f in demo.fns.values()}
+    turns = ("start", "answer", "hint", "skip", "repeat", "end", "reference", "resume",
+             "practice")
+    assert {kinds[name] for name in turns} == {streams}
+    assert kinds["run_code"] is True
 
 
 GRADIO_PROBE = r"""

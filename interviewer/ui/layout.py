@@ -241,12 +241,16 @@ def paint_settings(view: View) -> tuple:
             plan.get("mode", "mixed"))
 
 
+def _paint(view: View, *extra: Callable[[View], tuple]) -> tuple:
+    out = paint_turn(view)
+    for more in extra:
+        out += more(view)
+    return out
+
+
 def _painted(views: Iterator[View], *extra: Callable[[View], tuple]) -> Iterator[tuple]:
     for view in views:
-        out = paint_turn(view)
-        for more in extra:
-            out += more(view)
-        yield out
+        yield _paint(view, *extra)
 
 
 def build(controller: Controller, secret: str, code_concurrency: int) -> gr.Blocks:
@@ -311,11 +315,29 @@ def _clear_answer(view: View) -> tuple:
     return ("",)
 
 
-def _handler(method, *bound: Any, extra: tuple = ()):
+def _handler(method, *bound: Any, extra: tuple = (), stream: bool = True):
     """An event handler that forwards to a Controller method and paints each View: the turn
-    outputs, then those of each `extra` painter."""
+    outputs, then those of each `extra` painter. With `stream` False it is a plain function
+    that paints the method's last View only (the toasts of every View go with it): for a
+    turn that yields once (a brain that does not stream its words), as Gradio sends a
+    generator's outputs twice (its last yield, then the same as the completed event) and
+    hops to a worker thread once more for its end."""
+    if not stream:
+        def plain(view: View, *inputs: Any) -> tuple:
+            last = view
+            for last in method(view, *bound, *inputs):
+                pass
+            return _paint(last, *extra)
+        return _named(plain, method, bound)
+
     def handler(view: View, *inputs: Any) -> Iterator[tuple]:
         yield from _painted(method(view, *bound, *inputs), *extra)
+    return _named(handler, method, bound)
+
+
+def _named(handler, method, bound: tuple):
+    """`handler` with the name and signature Gradio shows in the API page: the method's,
+    less the bound arguments."""
     handler.__name__ = "_".join([method.__name__, *map(str, bound)])
     params = list(inspect.signature(method).parameters.values())
     handler.__signature__ = inspect.Signature([params[0], *params[1 + len(bound):]])
@@ -326,16 +348,18 @@ def _wire_interview(page: Page, ctl: Controller) -> None:
     out, turn = page.turn_outputs(), {"concurrency_id": "turn",
                                       "concurrency_limit": TURN_CONCURRENCY,
                                       "show_progress": "minimal"}
-    page.start.click(_handler(ctl.start, extra=(paint_started,)),
+    stream = ctl.streams
+    page.start.click(_handler(ctl.start, extra=(paint_started,), stream=stream),
                      [page.view, page.topics, page.difficulty, page.questions, page.mode],
                      [*out, page.sessions, page.start_panel], api_name="start", **turn)
-    gr.on([page.send.click, page.answer.submit], _handler(ctl.send, extra=(_clear_answer,)),
+    gr.on([page.send.click, page.answer.submit],
+          _handler(ctl.send, extra=(_clear_answer,), stream=stream),
           [page.view, page.answer], [*out, page.answer], api_name="answer", **turn)
     for name in ("hint", "skip", "repeat", "end"):
-        getattr(page, name).click(_handler(ctl.command, name), [page.view], out,
+        getattr(page, name).click(_handler(ctl.command, name, stream=stream), [page.view], out,
                                   api_name=name, **turn)
-    page.reference.click(_handler(ctl.reference), [page.view], out, api_name="reference",
-                         **turn)
+    page.reference.click(_handler(ctl.reference, stream=stream), [page.view], out,
+                         api_name="reference", **turn)
 
 
 def _wire_bank(page: Page, ctl: Controller) -> None:
@@ -374,7 +398,8 @@ def _wire_panels(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
                            api_visibility="private")
     page.refresh.click(_panels_handler(ctl.list_sessions), [page.view], panels,
                        api_name="sessions")
-    page.resume.click(_handler(ctl.resume, extra=(paint_sessions, paint_settings)),
+    page.resume.click(_handler(ctl.resume, extra=(paint_sessions, paint_settings),
+                               stream=ctl.streams),
                       [page.view, page.sessions],
                       [*page.turn_outputs(), page.sessions, *settings],
                       api_name="resume", concurrency_id="turn",
@@ -391,8 +416,8 @@ def _wire_progress(page: Page, ctl: Controller) -> None:
     outputs = [page.view, page.history, page.history_plot]
     page.history_panel.expand(show, [page.view], outputs, api_visibility="private")
     page.history_refresh.click(show, [page.view], outputs, api_name="progress")
-    page.practice.click(_handler(ctl.practice, extra=(paint_practice,)), [page.view],
-                        [*page.turn_outputs(), page.sessions, page.start_panel,
+    page.practice.click(_handler(ctl.practice, extra=(paint_practice,), stream=ctl.streams),
+                        [page.view], [*page.turn_outputs(), page.sessions, page.start_panel,
                          page.history_panel], api_name="practice", concurrency_id="turn",
                         concurrency_limit=TURN_CONCURRENCY)
 
