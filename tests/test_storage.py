@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from interviewer.errors import InputError, ServiceError
 from interviewer.storage import SessionStore, TurnRecord
-from interviewer.storage.db import (MIGRATIONS_DIR, VERSION_TABLE, head_revision, make_engine,
+from interviewer.storage.db import (VERSION_TABLE, alembic_config, head_revision, make_engine,
                                     migrate)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,20 +117,10 @@ def test_migrations_are_idempotent(store):
             VERSION_TABLE} <= names
 
 
-def _alembic_config(conn):
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = conn
-    return cfg
-
-
 def test_head_revision_is_alembics():
     from alembic.script import ScriptDirectory
 
-    with sa.create_engine("sqlite://").connect() as conn:
-        scripts = ScriptDirectory.from_config(_alembic_config(conn))
+    scripts = ScriptDirectory.from_config(alembic_config())
     assert head_revision() == scripts.get_current_head()
 
 
@@ -139,7 +129,7 @@ def test_an_older_schema_is_upgraded(store):
     from alembic import command
 
     with store.engine.begin() as conn:
-        command.downgrade(_alembic_config(conn), "0001")
+        command.downgrade(alembic_config(conn), "0001")
     assert "slack_threads" not in sa.inspect(store.engine).get_table_names()
     assert migrate(store.engine) == head_revision()
     assert "slack_threads" in sa.inspect(store.engine).get_table_names()

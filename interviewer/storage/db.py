@@ -93,10 +93,22 @@ def current_revision(engine: sa.Engine) -> str | None:
     cannot be read: `migrate` then goes the long way and reports what is wrong)."""
     try:
         with engine.connect() as conn:
+            if not sa.inspect(conn).has_table(VERSION_TABLE):
+                return None
             rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
     except sa.exc.DBAPIError:
         return None
     return rows[0][0] if len(rows) == 1 else None
+
+
+def alembic_config(connection: sa.Connection | None = None):
+    """Alembic's configuration for our migrations, run on `connection` (see env.py)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
 
 
 def migrate(engine: sa.Engine) -> str:
@@ -106,18 +118,11 @@ def migrate(engine: sa.Engine) -> str:
     if current_revision(engine) == head:
         return head
     from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     try:
         with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-        with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-            return ctx.get_current_revision() or ""
+            command.upgrade(alembic_config(conn), "head")
+        return current_revision(engine) or ""
     except sa.exc.OperationalError as e:
         raise ServiceError(f"cannot open the session database "
                            f"{engine.url.render_as_string(hide_password=True)}: {e.orig}") from e
