@@ -116,9 +116,11 @@ def client(url: str, **kwargs):
 class PageClient:
     """One browser session speaking the page's wire protocol (Gradio's "sse_v3", what its
     JavaScript client does): POST the event to the queue, then read the session's event
-    stream until the event completes. `predict` takes and returns what `gradio_client`
-    does (inputs and outputs without gr.State and layout blocks, files as local paths),
-    so one simulated user can run on either. One keep-alive connection for the joins; no
+    stream until the event completes; an event the page runs outside the queue (`queue=False`,
+    e.g. the side panels) is one POST to `/gradio_api/run/<name>` answered with its outputs,
+    as the page's client sends it. `predict` takes and returns what `gradio_client` does
+    (inputs and outputs without gr.State and layout blocks, files as local paths), so one
+    simulated user can run on either. One keep-alive connection for the requests; no
     heartbeat stream (the page keeps one open; it carries no work)."""
 
     def __init__(self, url: str, download_dir: str | None = None) -> None:
@@ -131,44 +133,54 @@ class PageClient:
         # gr.State and layout blocks travel in the protocol but are not part of the API
         hidden = {c["id"] for c in config["components"] if c.get("skip_api")}
         self.endpoints = {"/" + d["api_name"]: (d["id"], [i in hidden for i in d["inputs"]],
-                                                [i in hidden for i in d["outputs"]])
+                                                [i in hidden for i in d["outputs"]],
+                                                d.get("queue") is not False)
                           for d in config["dependencies"] if d.get("api_name")}
-        self.joins = http.client.HTTPConnection(self.host, self.port, timeout=120)
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
         self.received: list[tuple[str, int]] = []  # the last event's messages and sizes
 
     def predict(self, *args, api_name: str) -> tuple:
-        fn_index, input_hidden, output_hidden = self.endpoints[api_name]
+        fn_index, input_hidden, output_hidden, queued = self.endpoints[api_name]
         given = iter(args)
         data = [None if hidden else next(given, None) for hidden in input_hidden]
         body = json.dumps({"data": data, "fn_index": fn_index, "session_hash":
                            self.session_hash, "event_data": None, "trigger_id": None})
-        response = self._join(body)
-        joined = json.loads(response.read())
-        if response.status != 200:
-            raise RuntimeError(f"{api_name}: queue join answered {response.status}: {joined}")
-        output = self._await(joined["event_id"], api_name)
+        self.received = []
+        if queued:
+            response = self._send("/gradio_api/queue/join", body)
+            joined = json.loads(response.read())
+            if response.status != 200:
+                raise RuntimeError(f"{api_name}: queue join answered {response.status}: "
+                                   f"{joined}")
+            output = self._await(joined["event_id"], api_name)
+        else:
+            response = self._send(f"/gradio_api/run{api_name}", body)
+            answered = response.read()
+            self.received.append(("run", len(answered)))
+            if response.status != 200:
+                raise RuntimeError(f"{api_name} answered {response.status}: "
+                                   f"{answered[:300]!r}")
+            output = json.loads(answered)["data"]
         return tuple(self._local(v) for v, hidden in zip(output, output_hidden) if not hidden)
 
-    def _join(self, body: str) -> http.client.HTTPResponse:
-        """POST the event on the keep-alive connection; once more on a new one when the
-        server had closed it while idle (uvicorn does after 5 s: a slow turn under load)."""
+    def _send(self, path: str, body: str) -> http.client.HTTPResponse:
+        """POST on the keep-alive connection; once more on a new one when the server had
+        closed it while idle (uvicorn does after 5 s: a slow turn under load)."""
         try:
-            return self._post(body)
+            return self._post(path, body)
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            self.joins.close()
-            self.joins = http.client.HTTPConnection(self.host, self.port, timeout=120)
-            return self._post(body)
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
+            return self._post(path, body)
 
-    def _post(self, body: str) -> http.client.HTTPResponse:
-        self.joins.request("POST", "/gradio_api/queue/join", body,
-                           {"Content-Type": "application/json"})
-        return self.joins.getresponse()
+    def _post(self, path: str, body: str) -> http.client.HTTPResponse:
+        self.connection.request("POST", path, body, {"Content-Type": "application/json"})
+        return self.connection.getresponse()
 
     def _await(self, event_id: str, api_name: str) -> list:
         stream = http.client.HTTPConnection(self.host, self.port, timeout=120)
         try:
             stream.request("GET", f"/gradio_api/queue/data?session_hash={self.session_hash}")
-            self.received = []
             for line in stream.getresponse():
                 if not line.startswith(b"data:"):
                     continue
@@ -199,7 +211,7 @@ class PageClient:
         return {**output, "value": str(local)} if output is not inner else str(local)
 
     def close(self) -> None:
-        self.joins.close()
+        self.connection.close()
 
 
 class Session:

@@ -131,6 +131,11 @@ def test_an_offline_turn_sends_its_outputs_once(app_url):
         kinds = [kind for kind, _ in page.received]
         assert "A tensor is an n-dimensional array." in _chat(out)
         assert kinds.count("process_completed") == 1 and "process_generating" not in kinds
+        # the side panels run outside the queue (queue=False): the page, and the bench's
+        # client, POST them to /gradio_api/run/panels and get the outputs in the answer
+        panels = page.predict(api_name="/panels")
+        assert [kind for kind, _ in page.received] == ["run"]
+        assert "active" in panels[bench.SESSIONS]["choices"][0][0]
     finally:
         page.close()
 
