@@ -191,6 +191,8 @@ def _run_code_twice(page) -> None:
 def _the_list_says_finished_without_refresh(page) -> None:
     from playwright.sync_api import expect
 
+    # the interview started in this page is the one chosen, and it is shown as finished
+    expect(page.locator("#sessions input")).to_have_value(re.compile("finished"))
     page.locator("#sessions input").click()
     option = page.get_by_role("option").first
     expect(option).to_contain_text("finished")
@@ -326,6 +328,8 @@ def test_reload_keeps_the_interview_and_resume_restores_its_settings(app_url, br
             expect(chat).to_contain_text("Question 1 of 3")
             expect(chat).to_contain_text("Gradients accumulate")
             expect(page.locator("#progress")).to_contain_text("of 3")
+            # the interview in progress is the one chosen under Past sessions
+            expect(page.locator("#sessions input")).to_have_value(re.compile("active"))
             page.locator("#difficulty").get_by_text("Easy").click()
             _set_questions(page, 9)
             page.locator("#sessions input").click()

@@ -217,13 +217,22 @@ def paint_panels(view: View) -> tuple:
 
 
 def paint_sessions(view: View) -> tuple:
+    """The sessions list; the choice in it stays the candidate's."""
     return (gr.update(choices=view.sessions),)
+
+
+def paint_opened(view: View) -> tuple:
+    """After an interview is opened (start, practice, resume): the sessions list with that
+    interview chosen, so Report and Resume act on it; as `paint_sessions` when none opened."""
+    if not view.session_id:
+        return paint_sessions(view)
+    return (gr.update(choices=view.sessions, value=view.session_id),)
 
 
 def paint_started(view: View) -> tuple:
     """After start or practice: the sessions list, and the start panel closed once an
     interview is open."""
-    return (*paint_sessions(view), gr.update(open=False) if view.session_id else gr.skip())
+    return (*paint_opened(view), gr.update(open=False) if view.session_id else gr.skip())
 
 
 def paint_practice(view: View) -> tuple:
@@ -387,18 +396,19 @@ def _wire_panels(demo: gr.Blocks, page: Page, ctl: Controller) -> None:
     panels, settings = page.panel_outputs(), page.settings_outputs()
 
     def identify(view: View, stored: Any) -> Iterator[tuple]:
-        for painted in _painted(ctl.identify(view, stored), paint_settings):
+        for painted in _painted(ctl.identify(view, stored), paint_opened, paint_settings):
             yield (*painted, view.user_id)
 
     demo.load(identify, [page.view, page.browser_user],
-              [*page.turn_outputs(), *settings, page.browser_user], api_visibility="private")
+              [*page.turn_outputs(), page.sessions, *settings, page.browser_user],
+              api_visibility="private")
     page.panels_key.change(lambda view: paint_panels(view), [page.view], panels,
                            api_name="panels", queue=False, show_progress="hidden")
     page.panels_key.change(None, [page.panels_key], None, js=SCROLL_JS, queue=False,
                            api_visibility="private")
     page.refresh.click(_panels_handler(ctl.list_sessions), [page.view], panels,
                        api_name="sessions")
-    page.resume.click(_handler(ctl.resume, extra=(paint_sessions, paint_settings),
+    page.resume.click(_handler(ctl.resume, extra=(paint_opened, paint_settings),
                                stream=ctl.streams),
                       [page.view, page.sessions],
                       [*page.turn_outputs(), page.sessions, *settings],
