@@ -167,6 +167,50 @@ def test_batched_pairs_match_one_by_one(grader):
 
 
 @model
+def test_the_traced_network_scores_as_the_eager_one(grader):
+    """The product runs the traced graph: every batch shape (one pair, padded pairs, a
+    premise cut at max_tokens) must get the eager network's numbers."""
+    assert grader.model.traced
+    eager = E.EntailmentModel(trace=False)
+    hyps = list(Q.key_points) + list(Q.misconceptions)
+    premises = [GOOD, "No.", " ".join([GOOD] * 12), Q.reference]
+    for h, p in [(hyps[:1], premises[:1]), (hyps, premises), (hyps[1:3], premises[1:3])]:
+        np.testing.assert_allclose(grader.model.predict(h, p), eager.predict(h, p),
+                                   atol=1e-5)
+
+
+class _Failing:
+    """A network the tracer fails on."""
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("no trace for this one")
+
+
+def _shape_baked():
+    """A network whose traced graph keeps the sample's shape (a Python float of it)."""
+    import torch
+
+    class ShapeBaked(torch.nn.Module):
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return torch.ones(input_ids.shape[0], 3) * float(input_ids.shape[1])
+    return ShapeBaked()
+
+
+@pytest.mark.parametrize("make, why", [(_Failing, "not traced"), (_shape_baked, "differs")])
+def test_a_network_that_does_not_trace_right_runs_eagerly(caplog, make, why):
+    """Tracing only buys speed: a network it fails on, or whose graph scores another
+    batch differently, is kept as it is, with a warning."""
+    from transformers import BertTokenizerFast
+
+    from interviewer.grading.entail import base_model_path
+
+    tok = BertTokenizerFast.from_pretrained(str(base_model_path()), local_files_only=True)
+    net = make()
+    kept, traced = E.trace_network(net, tok)
+    assert kept is net and not traced
+    assert why in caplog.text and "eager" in caplog.text
+
+
+@model
 def test_deterministic(grader):
     assert grader.grade(Q, GOOD) == grader.grade(Q, GOOD)
 

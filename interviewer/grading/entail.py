@@ -12,6 +12,7 @@ a ConfigError that says how to rebuild it.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import warnings
 from pathlib import Path
@@ -24,6 +25,7 @@ from interviewer.knowledge.embeddings import sha256_file
 LABELS = ("entailed", "contradicted", "missing")
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 ARTIFACT, MANIFEST = "entail.safetensors", "manifest.json"
+log = logging.getLogger(__name__)
 REBUILD = "rebuild it with `python -m evals train-grader` or restore it from git"
 
 
@@ -124,12 +126,14 @@ def read_artifact(folder: Path = MODEL_DIR) -> tuple[dict, dict]:
 class EntailmentModel:
     """Lazy, thread-safe scorer of (hypothesis, premise) pairs. Constructing it loads nothing.
 
-    `quantize` runs the linear layers in int8 (dynamic quantization), which is how the
-    product and the benchmarks run it."""
+    `quantize` runs the linear layers in int8 (dynamic quantization), and `trace` runs the
+    network as a traced graph (`trace_network`), which is how the product and the
+    benchmarks run it; both off give the network exactly as trained."""
 
     def __init__(self, folder: Path = MODEL_DIR, threads: int = 1, quantize: bool = True,
-                 max_tokens: int | None = None) -> None:
-        self.folder, self.threads, self.quantize = folder, threads, quantize
+                 max_tokens: int | None = None, trace: bool = True) -> None:
+        self.folder, self.threads, self.quantize, self.trace = folder, threads, quantize, trace
+        self.traced = False  # whether the loaded network is the traced graph
         self._max_tokens = max_tokens
         self._net = self._tok = None
         self.manifest: dict = {}
@@ -162,8 +166,10 @@ class EntailmentModel:
                     warnings.simplefilter("ignore")
                     net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear},
                                                                  dtype=torch.qint8)
-            self._tok = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-            self.manifest, self._net = manifest, net
+            tok = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+            if self.trace:
+                net, self.traced = trace_network(net, tok)
+            self._tok, self.manifest, self._net = tok, manifest, net
 
     def predict(self, hypotheses: list[str], premises: list[str]) -> np.ndarray:
         """Probabilities (n, 3) over LABELS for each (hypothesis, premise) pair, one batch."""
@@ -174,12 +180,60 @@ class EntailmentModel:
         self.load()
         batch = encode_pairs(self._tok, hypotheses, premises, self.max_tokens)
         with torch.inference_mode():
-            logits = self._net(**batch)
+            logits = self._net(*(batch[k] for k in ENCODED))
         return torch.softmax(logits.float(), dim=-1).numpy()
+
+
+# Two batches of different shapes, padded: one to trace the network with, one to check
+# that the graph did not keep the first one's shape.
+TRACE_PAIRS = ((("a view shares memory with its base tensor", "reshape may copy"),
+                ("view never copies data, it only changes the shape and strides",
+                 "contiguous")),
+               (("gradients accumulate",),
+                ("Gradients add up in .grad across backward calls until zero_grad() "
+                 "clears them, so call it once per step.",)))
+
+
+def trace_network(net, tokenizer) -> tuple:
+    """`net` as a TorchScript graph, and whether it is one. Run eagerly, a forward pass
+    makes ~200 Python calls (modules, transformers' wrappers) under the interpreter lock:
+    about a third of its CPU here, and the lock is what the web server's event loop and
+    the other candidates' turns wait for. The traced graph runs in C++ without the lock
+    and gives the same numbers. (`torch.jit.trace` is deprecated in torch 2.13 in favour
+    of torch.compile / torch.export, which need a compiler toolchain or run per op in
+    Python: tracing is still the way here; torch is pinned.) The graph is checked against
+    the eager network on a batch of another shape; when tracing fails or differs, the
+    eager network is kept and only speed changes."""
+    import torch
+
+    (h1, p1), (h2, p2) = TRACE_PAIRS
+    sample = encode_pairs(tokenizer, list(h1), list(p1), 64)
+    check = encode_pairs(tokenizer, list(h2), list(p2), 64)
+    args = tuple(sample[k] for k in ENCODED)
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            # the deprecation above, and the tracer's notes on two shape checks in
+            # transformers' attention (mask given, no padding beyond it: true of every
+            # batch encode_pairs makes)
+            warnings.simplefilter("ignore")
+            graph = torch.jit.trace(net, args, check_trace=False)
+            same = torch.allclose(graph(*(check[k] for k in ENCODED)), net(**check),
+                                  atol=1e-4)
+    except Exception as e:  # any failure to trace costs speed only
+        log.warning("grading model not traced (%s: %s); running it eagerly",
+                    type(e).__name__, e)
+        return net, False
+    if not same:
+        log.warning("traced grading model differs from the eager one; running it eagerly")
+        return net, False
+    return graph, True
+
+
+ENCODED = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def encode_pairs(tokenizer, hypotheses: list[str], premises: list[str], max_tokens: int):
     """Token ids for (hypothesis, premise) pairs, cut to `max_tokens` (the longer side first)."""
     enc = tokenizer(hypotheses, premises, padding=True, truncation="longest_first",
                     max_length=max_tokens, return_tensors="pt")
-    return {k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+    return {k: enc[k] for k in ENCODED}
