@@ -12,7 +12,8 @@ turn (`Interviewer.handle`, real grader, in this process, prepared the same way,
 answers, 3 interviews), one user alone (3 interviews
 one after another, so its median is over ~12 turns like the engine's), and N users at
 once. Each simulated user is its own browser session speaking the page's own wire protocol
-(`PageClient`: Gradio's queue join + event stream, as the page's JavaScript does): it
+(`PageClient`: Gradio's queue join + event stream, and a plain POST for the events the page
+runs outside the queue, as the page's JavaScript does): it
 starts a concepts interview, answers every question and follow-up with text tagged with its
 name until the report comes, and, like the page, fetches the side panels (`/panels`)
 whenever a turn says they changed. Reported: turn latency (start, answer) p50/p95/max,
