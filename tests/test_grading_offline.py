@@ -179,6 +179,14 @@ def test_the_traced_network_scores_as_the_eager_one(grader):
                                    atol=1e-5)
 
 
+@model
+def test_loading_the_model_prints_nothing(capfd):
+    """A candidate's terminal shows the interview, not the libraries' notices."""
+    E.EntailmentModel().load()
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
 class _Failing:
     """A network the tracer fails on."""
     def __call__(self, *args, **kwargs):

@@ -149,7 +149,9 @@ class EntailmentModel:
                 return
             import torch
             from transformers import AutoTokenizer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in a candidate's terminal
             manifest, state = read_artifact(self.folder)
             base = base_model_path()
             if torch.get_num_threads() != self.threads:
@@ -205,17 +207,21 @@ def trace_network(net, tokenizer) -> tuple:
     the eager network on a batch of another shape; when tracing fails or differs, the
     eager network is kept and only speed changes."""
     import torch
+    from transformers.utils import logging as hf_logging
 
     (h1, p1), (h2, p2) = TRACE_PAIRS
     sample = encode_pairs(tokenizer, list(h1), list(p1), 64)
     check = encode_pairs(tokenizer, list(h2), list(p2), 64)
     args = tuple(sample[k] for k in ENCODED)
+    verbosity = hf_logging.get_verbosity()
     try:
         with warnings.catch_warnings(), torch.inference_mode():
             # the deprecation above, and the tracer's notes on two shape checks in
             # transformers' attention (mask given, no padding beyond it: true of every
-            # batch encode_pairs makes)
+            # batch encode_pairs makes); the tracer also reads every property of the
+            # modules, one of which (a loss for training) logs that it has no loss type
             warnings.simplefilter("ignore")
+            hf_logging.set_verbosity_error()
             graph = torch.jit.trace(net, args, check_trace=False)
             same = torch.allclose(graph(*(check[k] for k in ENCODED)), net(**check),
                                   atol=1e-4)
@@ -223,6 +229,8 @@ def trace_network(net, tokenizer) -> tuple:
         log.warning("grading model not traced (%s: %s); running it eagerly",
                     type(e).__name__, e)
         return net, False
+    finally:
+        hf_logging.set_verbosity(verbosity)
     if not same:
         log.warning("traced grading model differs from the eager one; running it eagerly")
         return net, False
