@@ -127,6 +127,15 @@ def test_end_early_gives_report_with_transcript(engine):
     assert first_item["attempts"][0]["answer"] == "2: meh"
     assert first_item["attempts"][0]["grade"]["score"] == 2.0
     assert "## By topic" in events[-1].markdown
+    assert "| topic | questions | score |" in events[-1].markdown
+
+
+def test_a_report_with_nothing_answered_says_so_instead_of_an_empty_table(engine):
+    sid, _ = engine.start("u", {"questions": 2, "seed": 7, "follow_ups": 0})
+    engine.handle("u", sid, "/skip")
+    markdown = engine.handle("u", sid, "/end")[-1].markdown
+    assert "No question was answered" in markdown
+    assert "| topic | questions | score |" not in markdown
 
 
 def test_never_repeats_and_covers_topics(engine, ingested_store):
