@@ -10,6 +10,7 @@ train-grader  rebuild the entailment model (interviewer/grading/model/) from tra
 semeval   3-way F1 of the entailment model on SemEval-2013's test splits.
 flips     grade programmatic flips of every reference (negated, names swapped, denied).
 wrong-question  grade good dev answers against another dev question of the same topic.
+points    each key point's shown verdict against held-out per-point labels.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ EXTRA = DATA / "extra" / "ordinary-train.jsonl"
 SPOKEN = DATA / "extra" / "spoken-train.jsonl"  # read when present (written separately)
 FOLLOWUPS = DATA / "extra" / "followup-train.jsonl"  # answers to train follow-ups, when present
 POINT_LABELS = DATA / "extra" / "pointlabels-train.jsonl"  # per-key-point labels, when present
+HELDOUT_POINT_LABELS = DATA / "extra" / "pointlabels-heldout.jsonl"  # never used to fit
+HELDOUT = tuple(DATA / "extra" / f"{n}.jsonl"
+                for n in ("ordinary-dev", "spoken-heldout", "followup-heldout"))
 STATEMENTS = DATA / "extra" / "statements-train.jsonl"  # statements per key point, when present
 SEMEVAL = HERE.parent.parent / "shared" / "benchmarks" / "asag" / "semeval2013_task7" / \
     "semeval2013_3way_normalized.jsonl"
@@ -91,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     w = sub.add_parser("wrong-question", help="grade good dev answers against another dev "
                        "question of the same topic")
     w.add_argument("--out", type=Path, help="write the JSON report here too")
+    pt = sub.add_parser("points", help="shown key-point verdicts against held-out labels")
+    pt.add_argument("--labels", type=Path, default=HELDOUT_POINT_LABELS)
+    pt.add_argument("--out", type=Path, help="write the JSON report here too")
     s = sub.add_parser("split", help="rebuild train.jsonl/dev.jsonl from answers-*.jsonl")
     s.add_argument("--out-dir", type=Path, default=DATA)
     return p
@@ -311,6 +318,17 @@ def cmd_wrong_question(args: argparse.Namespace) -> int:
                               qdir, store=store), args.out)
 
 
+def cmd_points(args: argparse.Namespace) -> int:
+    from evals.points import evaluate
+    from interviewer.grading.offline import OfflineGrader
+
+    if not args.labels.is_file():
+        raise SystemExit(f"{args.labels}: no per-point labels there (give --labels PATH)")
+    qdir = _settings().knowledge_dir / "questions"
+    return _emit(evaluate(OfflineGrader(), args.labels, [f for f in HELDOUT if f.is_file()],
+                          qdir), args.out)
+
+
 def cmd_split(args: argparse.Namespace) -> int:
     from evals.split import write_split
 
@@ -328,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"run": cmd_run, "fit": cmd_fit, "baseline": cmd_baseline, "split": cmd_split,
                "select": cmd_select, "train-grader": cmd_train_grader,
                "semeval": cmd_semeval, "flips": cmd_flips,
-               "wrong-question": cmd_wrong_question}
+               "wrong-question": cmd_wrong_question, "points": cmd_points}
     try:
         return handler[args.command](args)
     except InterviewerError as e:

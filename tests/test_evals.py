@@ -310,3 +310,38 @@ def test_train_grader_end_to_end_on_a_tiny_subset(tmp_path):
     assert manifest["training"]["steps"] == 1 and manifest["data"]["pairs"] == 24
     probs = EntailmentModel(out).predict(["a claim"], ["an answer"])
     assert probs.shape == (1, 3) and abs(probs.sum() - 1) < 1e-5
+
+
+def test_point_rates_known_values():
+    from collections import Counter
+
+    from evals.points import rates
+
+    table = Counter({("entailed", "covered"): 6, ("missing", "covered"): 2,
+                     ("partial", "covered"): 2, ("entailed", "missing"): 3,
+                     ("entailed", "partial"): 1, ("missing", "missing"): 9})
+    r = rates(table)
+    assert r == {"told_covered_but_not_said": 0.2, "told_missing_but_said": 0.3,
+                 "covered_precision": 0.6, "entailed_recall": 0.6}
+    assert rates(Counter())["covered_precision"] is None  # nothing shown: no rate
+
+
+@pytest.mark.model
+def test_points_eval_sets_each_shown_verdict_beside_its_label(tmp_path, knowledge_questions):
+    from evals.points import SHOWN, evaluate
+    from interviewer.grading.offline import OfflineGrader
+
+    q = next(q for q in knowledge_questions if side(q.id) == "dev" and q.key_points)
+    n = len(q.key_points)
+    rows = [{"id": "ref", "question_id": q.id, "answer": q.reference, "score": 5},
+            {"id": "none", "question_id": q.id, "answer": "No idea, sorry.", "score": 0}]
+    data = write(tmp_path / "a.jsonl", rows)
+    labels = write(tmp_path / "l.jsonl", [{"id": "ref", "labels": ["entailed"] * n},
+                                          {"id": "none", "labels": ["missing"] * n}])
+    doc = evaluate(OfflineGrader(), labels, [data], KNOWLEDGE)
+    assert doc["answers"] == 2 and doc["points"] == 2 * n
+    assert doc["table"]["missing"]["missing"] == n  # "No idea" is shown missing throughout
+    assert sum(doc["table"]["entailed"][s] for s in SHOWN) == n
+    bad = write(tmp_path / "b.jsonl", [{"id": "elsewhere", "labels": ["missing"] * n}])
+    with pytest.raises(SystemExit, match="in none of"):
+        evaluate(OfflineGrader(), bad, [data], KNOWLEDGE)

@@ -24,7 +24,14 @@ from interviewer.grading.rubric import Rubric
 
 FEATURES = ("entailed", "covered_frac", "min_entailed", "max_entailed", "contradicted",
             "max_contradicted", "misconception", "stuffing", "length", "code_frac")
-COVERED, PARTIAL = 0.5, 0.25  # P(entailed) thresholds of a key point's verdict
+COVERED, PARTIAL = 0.5, 0.25  # P(entailed) thresholds the score map's features were fitted with
+# P(entailed) from which a key point is *shown* covered (between PARTIAL and it: "partly
+# there"). At COVERED, 12.5% of the points a candidate was told they covered were, to
+# people reading the answer, not said at all; chosen on held-out per-point labels set
+# aside for this choice (evals/data/extra/pointlabels-choice.jsonl) as the lowest threshold
+# whose covered points are >= 85% stated: `python -m evals points --labels <that file>`,
+# "if_covered_from". Measured on other labels: evals/README.md. The score is unchanged.
+SHOWN_COVERED = 0.8
 CONTRADICTED = 0.5  # P(contradicted) above which a point is reversed
 MISCONCEPTION_MIN = 0.5  # share of the room above the reference's P(entailed) (excess)
 # ... and only when the answer entails it by this much more than it entails any key point
@@ -49,9 +56,15 @@ class PointMatch:
 
     @property
     def verdict(self) -> str:
+        """What the candidate is told: covered, partial ("partly there") or missing."""
         if self.contradicted or self.strength < PARTIAL:
             return "missing"
-        return "covered" if self.strength >= COVERED else "partial"
+        return "covered" if self.strength >= SHOWN_COVERED else "partial"
+
+    @property
+    def scored_covered(self) -> bool:
+        """Covered as the score map's `covered_frac` feature counts it (fitted with COVERED)."""
+        return not self.contradicted and self.strength >= COVERED
 
 
 @dataclass
@@ -174,7 +187,7 @@ def _features(matches: list[PointMatch], misc: list[float],
     n_words = len(T.content_stems(" ".join(s.span.text for s in segs)))
     return {
         "entailed": float(ent.mean()),
-        "covered_frac": float(np.mean([m.verdict == "covered" for m in matches])),
+        "covered_frac": float(np.mean([m.scored_covered for m in matches])),
         "min_entailed": float(ent.min()),
         "max_entailed": float(ent.max()),
         "contradicted": float(con.mean()),
