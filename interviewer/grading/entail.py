@@ -22,10 +22,12 @@ import numpy as np
 from interviewer.errors import ConfigError
 from interviewer.knowledge.embeddings import sha256_file
 
+log = logging.getLogger(__name__)
+
 LABELS = ("entailed", "contradicted", "missing")
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 ARTIFACT, MANIFEST = "entail.safetensors", "manifest.json"
-log = logging.getLogger(__name__)
+ENCODED = ("input_ids", "attention_mask", "token_type_ids")  # the network's inputs, in order
 REBUILD = "rebuild it with `python -m evals train-grader` or restore it from git"
 
 
@@ -236,8 +238,6 @@ def trace_network(net, tokenizer) -> tuple:
         return net, False
     return graph, True
 
-
-ENCODED = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def encode_pairs(tokenizer, hypotheses: list[str], premises: list[str], max_tokens: int):
