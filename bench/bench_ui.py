@@ -1,8 +1,8 @@
 """Web-app benchmark: N simulated candidates through the Gradio API at once, next to the
 engine's own turn measured in the same run.
 
-    python bench/bench_ui.py [--users 20] [--questions 2] [--url http://127.0.0.1:7860/]
-                             [--out bench/results/ui.json]
+    python bench/bench_ui.py [--users 20] [--questions 2] [--out bench/results/ui.json]
+                             [--url http://127.0.0.1:7860/ [--pid PID] [--home HOME]]
 
 Without --url it ingests the knowledge base into a temporary INTERVIEWER_HOME, serves
 `python app.py` there on a free port (the real entry point, offline brain) and times it from
@@ -345,18 +345,18 @@ def engine_turns(home: Path, questions: int, rounds: int = 3) -> dict:
             "cpu_ms_per_turn": round(1000 * cpu / max(1, len(lat)), 1)}
 
 
-def cpu_seconds(proc: subprocess.Popen | None) -> float | None:
-    """CPU time (user + system) the app process has used so far (Linux /proc)."""
-    if proc is None:
+def cpu_seconds(pid: int | None) -> float | None:
+    """CPU time (user + system) the app process `pid` has used so far (Linux /proc)."""
+    if pid is None:
         return None
-    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def with_cpu(result: dict, proc: subprocess.Popen | None, before: float | None) -> dict:
+def with_cpu(result: dict, pid: int | None, before: float | None) -> dict:
     """Add the app's CPU milliseconds per turn (panel fetches included): unlike latency, it
     does not depend on what else the machine is running."""
-    after = cpu_seconds(proc)
+    after = cpu_seconds(pid)
     if before is not None and after is not None and result["turns"]:
         result["app_cpu_ms_per_turn"] = round(1000 * (after - before) / result["turns"], 1)
     return result
@@ -430,9 +430,11 @@ def wait_prepared(log_path: Path, launched: float, timeout: float = 180.0) -> fl
     raise RuntimeError(f"the app did not prepare its question bank in {timeout:.0f} s")
 
 
-def measure(url: str | None, users: int, questions: int, home: Path | None = None) -> dict:
-    """Run against `url`, or against a fresh `python app.py` when it is None: the time to
-    the first question, the engine turn, one user alone, then `users` at once."""
+def measure(url: str | None, users: int, questions: int, home: Path | None = None,
+            pid: int | None = None) -> dict:
+    """Run against `url` (its process `pid`, when given, for the app's CPU per turn), or
+    against a fresh `python app.py` when it is None: the time to the first question, the
+    engine turn, one user alone, then `users` at once."""
     proc, result = None, {}
     with tempfile.TemporaryDirectory(prefix="ui-bench-") as tmp:
         if url is None:
@@ -441,7 +443,7 @@ def measure(url: str | None, users: int, questions: int, home: Path | None = Non
                 ingest(home)
             launched = time.perf_counter()
             proc = serve_app(home, port, Path(tmp) / "app.log")
-            url = f"http://127.0.0.1:{port}/"
+            url, pid = f"http://127.0.0.1:{port}/", proc.pid
             result["launch_to_first_question_s"] = first_question(url, proc, launched)
             result["app_prepared_bank_s"] = wait_prepared(Path(tmp) / "app.log", launched)
         try:
@@ -450,15 +452,15 @@ def measure(url: str | None, users: int, questions: int, home: Path | None = Non
                 result["engine"] = engine_turns(home, questions)
             for key, protocol in (("single_user", "page"),
                                   ("single_user_gradio_client", "gradio_client")):
-                before = cpu_seconds(proc)
+                before = cpu_seconds(pid)
                 single = with_cpu(run_users(url, 1, max(questions, 3), rounds=3,
-                                            protocol=protocol), proc, before)
+                                            protocol=protocol), pid, before)
                 result[key] = {k: v for k, v in single.items() if k != "runs"}
                 if "engine" in result:
                     result[key]["p50_vs_engine"] = round(
                         single["p50_s"] / result["engine"]["p50_s"], 2)
-            before = cpu_seconds(proc)
-            result.update(with_cpu(run_users(url, users, questions), proc, before))
+            before = cpu_seconds(pid)
+            result.update(with_cpu(run_users(url, users, questions), pid, before))
             if "engine" in result and "app_cpu_ms_per_turn" in result:
                 result["app_cpu_vs_engine_cpu"] = round(
                     result["app_cpu_ms_per_turn"] / result["engine"]["cpu_ms_per_turn"], 2)
@@ -476,9 +478,11 @@ def main() -> int:
     ap.add_argument("--url", help="measure a running app instead of starting one")
     ap.add_argument("--home", type=Path, help="with --url: its INTERVIEWER_HOME, to measure "
                     "the engine turn beside it; without: reuse this ingested data home")
+    ap.add_argument("--pid", type=int, help="with --url: the app's process id, to report its "
+                    "CPU per turn")
     ap.add_argument("--out", type=Path, help="also write the JSON result here")
     args = ap.parse_args()
-    result = measure(args.url, args.users, args.questions, args.home)
+    result = measure(args.url, args.users, args.questions, args.home, args.pid)
     print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

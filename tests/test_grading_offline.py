@@ -208,17 +208,20 @@ def _shape_baked():
     return ShapeBaked()
 
 
+@pytest.fixture(scope="module")
+def tokenizer():
+    """The grading model's tokenizer (no network loaded)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(E.base_model_path()), local_files_only=True)
+
+
 @pytest.mark.parametrize("make, why", [(_Failing, "not traced"), (_shape_baked, "differs")])
-def test_a_network_that_does_not_trace_right_runs_eagerly(caplog, make, why):
+def test_a_network_that_does_not_trace_right_runs_eagerly(caplog, tokenizer, make, why):
     """Tracing only buys speed: a network it fails on, or whose graph scores another
     batch differently, is kept as it is, with a warning."""
-    from transformers import BertTokenizerFast
-
-    from interviewer.grading.entail import base_model_path
-
-    tok = BertTokenizerFast.from_pretrained(str(base_model_path()), local_files_only=True)
     net = make()
-    kept, traced = E.trace_network(net, tok)
+    kept, traced = E.trace_network(net, tokenizer)
     assert kept is net and not traced
     assert why in caplog.text and "eager" in caplog.text
 

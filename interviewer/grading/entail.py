@@ -239,7 +239,6 @@ def trace_network(net, tokenizer) -> tuple:
     return graph, True
 
 
-
 def encode_pairs(tokenizer, hypotheses: list[str], premises: list[str], max_tokens: int):
     """Token ids for (hypothesis, premise) pairs, cut to `max_tokens` (the longer side first)."""
     enc = tokenizer(hypotheses, premises, padding=True, truncation="longest_first",
